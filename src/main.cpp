@@ -1,0 +1,92 @@
+// dotenv-run: fetch, decrypt, merge, exec. real_main() is the table of contents.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "cli.hpp"
+#include "config.hpp"
+#include "environment.hpp"
+#include "error.hpp"
+#include "exec.hpp"
+#include "export_format.hpp"
+#include "http.hpp"
+#include "merge.hpp"
+#include "process.hpp"
+#include "secure_memory.hpp"
+#include "sources.hpp"
+#include "version.hpp"
+
+extern char** environ;
+
+using namespace dotenv_run;
+
+namespace {
+
+void print_notice(std::string_view line) { std::fprintf(stderr, "dotenv-run: %.*s\n", static_cast<int>(line.size()), line.data()); }
+
+GetEnv getenv_of(const EnvironLookup& env) {
+  return [&env](std::string_view name) { return env.find(name); };
+}
+
+std::filesystem::path current_directory() {
+  std::error_code ec;
+  std::filesystem::path cwd = std::filesystem::current_path(ec);
+  return ec ? std::filesystem::path("/") : cwd;
+}
+
+Selection selection_of(const Options& o) { return {o.only, o.exclude, o.prefix}; }
+
+ChildEnvPolicy policy_of(const Options& o) { return {o.preserve_env, o.clean_env, o.keep, o.allow_unsafe_names}; }
+
+int real_main(int argc, char** argv) {
+  const ProcessState inherited = capture_process_state();
+  harden_process();
+
+  const Options options = parse_command_line(argc, argv);
+  if (options.mode == Mode::kHelp) return write_stdout(help_text()), kExitOk;
+  if (options.mode == Mode::kVersion) return write_stdout(version_text()), kExitOk;
+
+  SecretArena arena;
+  const EnvironLookup launcher_env(environ);
+  const Settings settings = resolve_settings(options, getenv_of(launcher_env), current_directory(), arena.resource());
+  if (options.verbose > 0) {
+    for (const std::string& line : describe_settings(settings)) print_notice(line);
+  }
+
+  const std::vector<LoadedSource> sources = load_sources(options, settings, arena.resource(), print_notice);
+  const MergeResult merged =
+      merge_sources(as_sources(sources), launcher_env, ParseOptions{.expand = !options.no_expand}, arena.resource());
+  const Variables secrets = select_variables(merged.variables, selection_of(options), arena.resource());
+  validate_secrets(secrets, options.allow_unsafe_names);
+
+  if (options.mode == Mode::kCheck) return write_stdout(check_report(sources, merged, secrets)), kExitOk;
+  if (options.mode == Mode::kExport) {
+    return write_stdout(render_export(secrets, options.format, arena.resource())), kExitOk;
+  }
+
+  ChildEnvironment child_env = build_child_environment(environ, secrets, policy_of(options), arena.resource());
+  check_exec_limits(options.command, child_env);
+  http_global_cleanup();  // no socket and no TLS state survive into the child
+  restore_process_state(inherited);
+  exec_command(options.command, child_env);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return real_main(argc, argv);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "dotenv-run: error: %s\n", e.what());
+    return e.code();
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "dotenv-run: error: out of memory\n");
+    return kExitSoftware;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dotenv-run: internal error: %s\n", e.what());
+    return kExitSoftware;
+  }
+}

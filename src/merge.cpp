@@ -1,0 +1,84 @@
+// Deepest-wins merging across sources, with expansion that sees earlier sources.
+#include "merge.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "error.hpp"
+
+namespace dotenv_run {
+
+namespace {
+
+// The names merged so far, looked up before the inherited environment.
+class MergedLookup final : public Lookup {
+ public:
+  MergedLookup(const Variables& vars, const std::pmr::unordered_map<SecretString, std::size_t>& index,
+               const Lookup& inherited)
+      : vars_(vars), index_(index), inherited_(inherited) {}
+
+  std::optional<std::string_view> find(std::string_view name) const override {
+    // A transparent lookup would avoid this copy, but pmr strings lack the hash
+    // plumbing in libstdc++ 12; the copy lives in the secret arena anyway.
+    SecretString key(name, index_.get_allocator().resource());
+    if (auto it = index_.find(key); it != index_.end()) return std::string_view(vars_[it->second].value);
+    return inherited_.find(name);
+  }
+
+ private:
+  const Variables& vars_;
+  const std::pmr::unordered_map<SecretString, std::size_t>& index_;
+  const Lookup& inherited_;
+};
+
+bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
+
+}  // namespace
+
+MergeResult merge_sources(const std::vector<Source>& sources, const Lookup& inherited, const ParseOptions& options,
+                          std::pmr::memory_resource* mem) {
+  MergeResult result{Variables(mem), {}};
+  std::pmr::unordered_map<SecretString, std::size_t> index(mem);
+  MergedLookup lookup(result.variables, index, inherited);
+  for (const Source& source : sources) {
+    Variables parsed = parse_dotenv(source.text, source.name, lookup, options, mem);
+    result.counts.push_back(parsed.size());
+    for (Variable& var : parsed) {
+      auto [it, inserted] = index.try_emplace(var.name, result.variables.size());
+      if (inserted) {
+        result.variables.push_back(std::move(var));
+      } else {
+        result.variables[it->second].value = std::move(var.value);
+      }
+    }
+  }
+  return result;
+}
+
+Variables select_variables(const Variables& merged, const Selection& selection, std::pmr::memory_resource* mem) {
+  if (!selection.prefix.empty() && !is_name_start(selection.prefix[0])) {
+    throw Error(kExitUsage, fmt::format("--prefix '{}' must start with a letter or '_'", selection.prefix));
+  }
+  auto listed = [](const std::vector<std::string>& list, std::string_view name) {
+    return std::find(list.begin(), list.end(), name) != list.end();
+  };
+  for (const std::string& name : selection.only) {
+    bool present = std::any_of(merged.begin(), merged.end(), [&](const Variable& v) { return std::string_view(v.name) == name; });
+    if (!present) throw Error(kExitDataError, fmt::format("--only names {}, which no source defines", name));
+  }
+  Variables out(mem);
+  out.reserve(merged.size());
+  for (const Variable& var : merged) {
+    if (!selection.only.empty() && !listed(selection.only, var.name)) continue;
+    if (listed(selection.exclude, var.name)) continue;
+    Variable copy{SecretString(mem), SecretString(var.value, mem)};
+    copy.name.reserve(selection.prefix.size() + var.name.size());
+    copy.name.append(selection.prefix).append(var.name);
+    out.push_back(std::move(copy));
+  }
+  return out;
+}
+
+}  // namespace dotenv_run
