@@ -49,6 +49,7 @@ for the API token) and for container entry points. Local .env files can be
 read too, with the same strict parser.")
 set(CPACK_RESOURCE_FILE_LICENSE ${CMAKE_CURRENT_SOURCE_DIR}/LICENSE)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_PACKAGE_RELOCATABLE OFF)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_GENERATOR DEB RPM)
 set(CPACK_SOURCE_GENERATOR TGZ)
@@ -63,11 +64,14 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 set(CPACK_RPM_FILE_NAME RPM-DEFAULT)
 set(CPACK_RPM_PACKAGE_SUMMARY "Run a program with its dotEnv Cloud secrets")
+set(CPACK_RPM_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION}")
 set(CPACK_RPM_PACKAGE_LICENSE MIT)
 set(CPACK_RPM_PACKAGE_GROUP "Applications/System")
 set(CPACK_RPM_PACKAGE_URL "${CPACK_PACKAGE_HOMEPAGE_URL}")
 set(CPACK_RPM_PACKAGE_RELEASE 1)
 set(CPACK_RPM_PACKAGE_AUTOREQPROV ON)  # rpmbuild finds the shared-library dependencies itself
+set(CPACK_RPM_USER_FILELIST
+    "%license /usr/share/doc/dotenv-run/copyright" "%doc /usr/share/doc/dotenv-run/changelog.gz")
 # Directories the package puts files in but does not own (filesystem, bash-completion, zsh, fish own them).
 set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
     /usr/share/man /usr/share/man/man1 /usr/share/doc

@@ -1,0 +1,55 @@
+#!/usr/bin/python3
+# Checks what `cmake --install` puts where (GNUInstallDirs), and that nothing else is installed.
+"""Usage: test_install.py BUILD_DIR SOURCE_DIR"""
+import filecmp
+import gzip
+import os
+import subprocess
+import sys
+import tempfile
+
+EXPECTED = {
+    "bin/dotenv-run": None,
+    "share/man/man1/dotenv-run.1.gz": "man/dotenv-run.1",
+    "share/bash-completion/completions/dotenv-run": "completions/dotenv-run.bash",
+    "share/zsh/vendor-completions/_dotenv-run": "completions/_dotenv-run",
+    "share/fish/vendor_completions.d/dotenv-run.fish": "completions/dotenv-run.fish",
+    "share/doc/dotenv-run/copyright": "packaging/debian/copyright",
+    "share/doc/dotenv-run/changelog.gz": "packaging/debian/changelog",
+}
+
+
+def main(build_dir, source_dir):
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        prefix = os.path.join(tmp, "usr")
+        done = subprocess.run(["cmake", "--install", build_dir, "--prefix", prefix], capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"FAIL: cmake --install: {done.stdout}{done.stderr}")
+            return 1
+        installed = {os.path.relpath(os.path.join(d, f), prefix) for d, _, fs in os.walk(prefix) for f in fs}
+        for path in sorted(installed - set(EXPECTED)):
+            failures.append(f"installs {path}, which no rule should")
+        for path, source in EXPECTED.items():
+            full = os.path.join(prefix, path)
+            if path not in installed:
+                failures.append(f"does not install {path}")
+            elif source and path.endswith(".gz"):
+                with gzip.open(full, "rb") as f, open(os.path.join(source_dir, source), "rb") as g:
+                    if f.read() != g.read():
+                        failures.append(f"{path} is not {source} compressed")
+            elif source and not filecmp.cmp(full, os.path.join(source_dir, source), shallow=False):
+                failures.append(f"{path} differs from {source}")
+        binary = os.path.join(prefix, "bin/dotenv-run")
+        if os.path.isfile(binary) and not os.access(binary, os.X_OK):
+            failures.append("bin/dotenv-run is not executable")
+    for failure in failures:
+        print("FAIL:", failure)
+    print(f"{len(EXPECTED)} files checked; {len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    sys.exit(main(sys.argv[1], sys.argv[2]))

@@ -1,0 +1,69 @@
+#!/usr/bin/python3
+# Builds the .rpm with CPack and queries it with rpm: header fields, automatic library requirements, files.
+"""Usage: test_rpm.py BUILD_DIR"""
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+
+def run(command, **kwargs):
+    return subprocess.run(command, capture_output=True, text=True, **kwargs)
+
+
+def main(build_dir):
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        made = run(["cpack", "-G", "RPM", "-B", tmp, "--config", os.path.join(build_dir, "CPackConfig.cmake")],
+                   cwd=build_dir)
+        rpms = glob.glob(os.path.join(tmp, "*.rpm"))
+        if made.returncode != 0 or len(rpms) != 1:
+            print(f"FAIL: cpack -G RPM: exit {made.returncode}\n{made.stdout}{made.stderr}")
+            return 1
+        package = rpms[0]
+
+        info = run(["rpm", "-qip", package]).stdout
+        fields = dict(re.findall(r"^(\w[\w ]*?)\s*: (.*)$", info, re.M))
+        for name, pattern in (("Name", r"dotenv-run"), ("Version", r"\d+\.\d+\.\d+"), ("License", r"MIT"),
+                              ("URL", r"https://\S+"), ("Summary", r"Run a program .+"),
+                              ("Group", r"Applications/System")):
+            if not re.fullmatch(pattern, fields.get(name, "")):
+                failures.append(f"header {name} is {fields.get(name)!r}")
+        if "Relocations" in fields and fields["Relocations"] != "(not relocatable)":
+            failures.append(f"the package is relocatable: {fields['Relocations']}")
+        if "dotEnv Cloud" not in info.split("Description :", 1)[-1]:
+            failures.append("the description is CPack's placeholder")
+
+        requires = run(["rpm", "-qRp", package]).stdout.split("\n")
+        for soname in ("libc.so.6", "libcurl.so.4", "libsodium.so.23", "libcrypto.so.3", "libfmt.so.9"):
+            if not any(r.startswith(soname + "()") for r in requires):
+                failures.append(f"no automatic requirement on {soname}")
+
+        files = set(run(["rpm", "-qlp", package]).stdout.split())
+        for path in ("/usr/bin/dotenv-run", "/usr/share/man/man1/dotenv-run.1.gz",
+                     "/usr/share/bash-completion/completions/dotenv-run",
+                     "/usr/share/zsh/vendor-completions/_dotenv-run",
+                     "/usr/share/fish/vendor_completions.d/dotenv-run.fish"):
+            if path not in files:
+                failures.append(f"the package has no {path}")
+        for shared in ("/usr", "/usr/bin", "/usr/share", "/usr/share/man", "/usr/share/man/man1",
+                       "/usr/share/bash-completion", "/usr/share/zsh", "/usr/share/fish"):
+            if shared in files:
+                failures.append(f"the package claims {shared}, which belongs to other packages")
+        licenses = run(["rpm", "-qLp", package]).stdout.split()
+        if "/usr/share/doc/dotenv-run/copyright" not in licenses:
+            failures.append(f"the copyright file is not marked %license: {licenses}")
+
+        for failure in failures:
+            print("FAIL:", failure)
+        print(f"{os.path.basename(package)}: {len(files)} files; requires "
+              + ", ".join(r for r in requires if r and not r.startswith("rpmlib")))
+        return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    sys.exit(main(sys.argv[1]))
