@@ -14,6 +14,11 @@ std::string base64_encode(std::span<const unsigned char> bytes) {
 }
 
 std::optional<std::size_t> base64_decode_into(std::string_view text, std::span<unsigned char> out) {
+  // libsodium 1.0.18 decodes every byte >= 0x80 as '/' instead of refusing it, so a flipped top bit
+  // would pass as valid base64. Refuse them first, without branching on each byte.
+  unsigned char high_bits = 0;
+  for (const char c : text) high_bits |= static_cast<unsigned char>(c);
+  if ((high_bits & 0x80) != 0) return std::nullopt;
   std::size_t written = 0;
   // A null b64_end makes libsodium reject any unconsumed input rather than stop at it.
   if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &written, nullptr,
