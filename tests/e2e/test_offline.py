@@ -41,16 +41,11 @@ class Tmp:
 
 CHILD_REPORT = r'''
 import json, os, sys
-def mask(field):
-    for line in open("/proc/self/status"):
-        if line.startswith(field + ":"):
-            return int(line.split()[1], 16)
 report = {
     "pid": os.getpid(),
-    "env": {k.decode("latin-1"): v.decode("latin-1") for k, v in os.environb.items()},
+    # /proc/self/environ is what execve() passed; os.environ may hold Python's own locale coercion.
+    "env": dict(e.decode("latin-1").split("=", 1) for e in open("/proc/self/environ", "rb").read().split(b"\0") if e),
     "fds": sorted(int(x) for x in os.listdir("/proc/self/fd")),
-    "sigign": mask("SigIgn"),
-    "sigblk": mask("SigBlk"),
 }
 with open(sys.argv[1], "w") as f:
     json.dump(report, f)
@@ -60,6 +55,7 @@ with open(sys.argv[1], "w") as f:
 class Offline(unittest.TestCase):
     def setUp(self):
         self.tmp = Tmp()
+        self.addCleanup(self.tmp.dir.cleanup)
         self.report = self.tmp.path("report.json")
         self.child = self.tmp.file("child.py", CHILD_REPORT)
 
@@ -106,17 +102,30 @@ class Offline(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout, b"found-it\n")
 
+    def signal_masks(self, preexec):
+        """SigIgn and SigBlk of `cat` run through the launcher (Python itself would ignore SIGPIPE)."""
+        envfile = self.tmp.file("a.env", "A=1\n")
+        r = run(["--env-file", envfile, "cat", "/proc/self/status"], preexec_fn=preexec)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        fields = dict(line.split(":\t", 1) for line in r.stdout.decode().splitlines() if ":\t" in line)
+        return int(fields["SigIgn"], 16), int(fields["SigBlk"], 16)
+
     def test_an_ignored_sighup_and_a_blocked_signal_pass_through_as_with_env(self):
         def preexec():
             signal.signal(signal.SIGHUP, signal.SIG_IGN)
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
-        r = self.launch_child("A=1\n", preexec_fn=preexec)
-        self.assertTrue(r["sigign"] & (1 << (signal.SIGHUP - 1)), "SIGHUP should stay ignored")
-        self.assertTrue(r["sigblk"] & (1 << (signal.SIGUSR1 - 1)), "SIGUSR1 should stay blocked")
+        ignored, blocked = self.signal_masks(preexec)
+        self.assertTrue(ignored & (1 << (signal.SIGHUP - 1)), "SIGHUP should stay ignored")
+        self.assertTrue(blocked & (1 << (signal.SIGUSR1 - 1)), "SIGUSR1 should stay blocked")
 
     def test_signals_the_launcher_changed_are_restored(self):
-        r = self.launch_child("A=1\n", preexec_fn=lambda: signal.signal(signal.SIGPIPE, signal.SIG_DFL))
-        self.assertFalse(r["sigign"] & (1 << (signal.SIGPIPE - 1)), "SIGPIPE must not be left ignored")
+        def preexec():
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        ignored, blocked = self.signal_masks(preexec)
+        self.assertFalse(ignored & (1 << (signal.SIGPIPE - 1)), "SIGPIPE must not be left ignored")
+        self.assertFalse(ignored & (1 << (signal.SIGHUP - 1)))
+        self.assertEqual(blocked, 0)
 
     def test_the_command_sees_only_the_fds_the_launcher_inherited(self):
         r = self.launch_child("A=1\n")
@@ -177,7 +186,7 @@ class Offline(unittest.TestCase):
         self.assertEqual(json.loads(first.stdout), json.loads(second.stdout))
 
     def test_export_shell_is_safe_to_eval(self):
-        a = self.tmp.file("1.env", "A='it'\\''s; rm -rf / $(x) `y`'\nB=\"two\\nlines\"\n")
+        a = self.tmp.file("1.env", "A='it\\'s; rm -rf / $(x) `y`'\nB=\"two\\nlines\"\n")
         exported = run(["--env-file", a, "--export", "--format", "shell"])
         self.assertEqual(exported.returncode, 0, exported.stderr)
         script = exported.stdout.decode() + 'printf "%s|%s" "$A" "$B"'
