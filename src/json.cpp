@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <rapidjson/error/en.h>
 
+#include <cctype>
+
 namespace dotenv_run {
 
 namespace {
@@ -59,8 +61,12 @@ std::optional<std::string> parse_json_in_place(char* buffer, std::size_t size, r
   if (std::string_view(buffer, size).find('\0') != std::string_view::npos) return std::string("a NUL byte in the text");
   constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
   doc.ParseInsitu<kFlags>(buffer);
-  if (doc.HasParseError())
-    return fmt::format("{} at byte {}", rapidjson::GetParseError_En(doc.GetParseError()), doc.GetErrorOffset());
+  if (doc.HasParseError()) {
+    std::string what = rapidjson::GetParseError_En(doc.GetParseError());
+    if (what.ends_with('.')) what.pop_back();
+    if (!what.empty()) what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
+    return fmt::format("{} at byte {}", what, doc.GetErrorOffset());
+  }
   return std::nullopt;
 }
 
