@@ -256,43 +256,48 @@ HttpResponse CurlHttpClient::get(const HttpRequest& request, std::pmr::memory_re
 
   CURL* h = handle_;
   curl_easy_reset(h);
-  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  // The handle points at our locals (headers, error buffer, transfer state) until reset;
+  // reset keeps the connection cache, so a retry can reuse a kept-alive connection.
+  const std::unique_ptr<void, void (*)(CURL*)> reset_after(h, curl_easy_reset);
+  // Every option is checked: a libcurl built without, say, pinning must fail loudly, not skip it.
+  auto set = [h](CURLoption option, const char* name, auto value) {
+    if (curl_easy_setopt(h, option, value) != CURLE_OK)
+      throw Error(kExitSoftware, std::string("this libcurl does not support ") + name);
+  };
+  set(CURLOPT_URL, "CURLOPT_URL", request.url.c_str());
+  set(CURLOPT_PROTOCOLS_STR, "CURLOPT_PROTOCOLS_STR", "https");
+  set(CURLOPT_REDIR_PROTOCOLS_STR, "CURLOPT_REDIR_PROTOCOLS_STR", "https");
+  set(CURLOPT_FOLLOWLOCATION, "CURLOPT_FOLLOWLOCATION", 0L);
+  set(CURLOPT_SSL_VERIFYPEER, "CURLOPT_SSL_VERIFYPEER", 1L);
+  set(CURLOPT_SSL_VERIFYHOST, "CURLOPT_SSL_VERIFYHOST", 2L);
   if (!request.ca_file.empty()) {
-    curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
-    curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
+    set(CURLOPT_CAINFO, "CURLOPT_CAINFO", request.ca_file.c_str());
+    set(CURLOPT_CAPATH, "CURLOPT_CAPATH", static_cast<const char*>(nullptr));
   } else if (!system_ca_directory().empty()) {
     // Loading the whole bundle costs tens of milliseconds per launch; the hashed
     // directory is read lazily, one issuer at a time.
-    curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);
-    curl_easy_setopt(h, CURLOPT_CAPATH, system_ca_directory().c_str());
+    set(CURLOPT_CAINFO, "CURLOPT_CAINFO", static_cast<const char*>(nullptr));
+    set(CURLOPT_CAPATH, "CURLOPT_CAPATH", system_ca_directory().c_str());
   }
   if (!request.pinned_public_keys.empty())
-    curl_easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, request.pinned_public_keys.c_str());
-  curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, harden_ssl_context);
-  curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, close_on_exec);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(std::min(request.connect_timeout, request.total_timeout)));
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, milliseconds(request.total_timeout));
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(request.low_speed_time)));
-  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_body));
-  curl_easy_setopt(h, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);  // our headers never go to a proxy
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "dotenv-run/" DOTENV_RUN_VERSION);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
+    set(CURLOPT_PINNEDPUBLICKEY, "CURLOPT_PINNEDPUBLICKEY", request.pinned_public_keys.c_str());
+  set(CURLOPT_SSL_CTX_FUNCTION, "CURLOPT_SSL_CTX_FUNCTION", harden_ssl_context);
+  set(CURLOPT_SOCKOPTFUNCTION, "CURLOPT_SOCKOPTFUNCTION", close_on_exec);
+  set(CURLOPT_CONNECTTIMEOUT_MS, "CURLOPT_CONNECTTIMEOUT_MS", milliseconds(std::min(request.connect_timeout, request.total_timeout)));
+  set(CURLOPT_TIMEOUT_MS, "CURLOPT_TIMEOUT_MS", milliseconds(request.total_timeout));
+  set(CURLOPT_LOW_SPEED_LIMIT, "CURLOPT_LOW_SPEED_LIMIT", 1L);
+  set(CURLOPT_LOW_SPEED_TIME, "CURLOPT_LOW_SPEED_TIME", std::max(1L, static_cast<long>(request.low_speed_time)));
+  set(CURLOPT_MAXFILESIZE_LARGE, "CURLOPT_MAXFILESIZE_LARGE", static_cast<curl_off_t>(request.max_body));
+  set(CURLOPT_HEADEROPT, "CURLOPT_HEADEROPT", static_cast<long>(CURLHEADER_SEPARATE));  // our headers never go to a proxy
+  set(CURLOPT_HTTPHEADER, "CURLOPT_HTTPHEADER", headers.get());
+  set(CURLOPT_USERAGENT, "CURLOPT_USERAGENT", "dotenv-run/" DOTENV_RUN_VERSION);
+  set(CURLOPT_ERRORBUFFER, "CURLOPT_ERRORBUFFER", error_buffer);
+  set(CURLOPT_WRITEFUNCTION, "CURLOPT_WRITEFUNCTION", on_body);
+  set(CURLOPT_WRITEDATA, "CURLOPT_WRITEDATA", &transfer);
+  set(CURLOPT_HEADERFUNCTION, "CURLOPT_HEADERFUNCTION", on_header);
+  set(CURLOPT_HEADERDATA, "CURLOPT_HEADERDATA", &transfer);
 
   const CURLcode code = curl_easy_perform(h);
-  // The handle keeps pointers to our locals; drop them before they go out of scope.
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
 
   response.error = classify(code, transfer.too_large);
   if (response.error != TransportError::kNone) {
