@@ -137,7 +137,8 @@ ResolveAnswer parse_resolve_answer(SecretString body, const ResolveQuery& query)
   const Value& levels = field(data, "data.levels");
   if (!levels.IsArray()) malformed("data.levels", "is not an array");
   if (levels.Size() != expected.size())
-    malformed("data.levels", fmt::format("has {} entries; expected {}", levels.Size(), expected.size()));
+    malformed("data.levels", fmt::format("has {} entr{}; expected {}", levels.Size(), levels.Size() == 1 ? "y" : "ies",
+                                         expected.size()));
   for (rapidjson::SizeType i = 0; i < levels.Size(); ++i) {
     const std::string path = fmt::format("data.levels[{}]", i);
     const Value& entry = levels[i];

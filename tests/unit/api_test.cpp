@@ -461,7 +461,7 @@ TEST_CASE("a project-only answer has one level") {
   const auto answer =
       parse_resolve_answer(SecretString(body, arena.resource()), {kOrg, "api", std::nullopt, std::nullopt});
   CHECK(answer.levels.size() == 1);
-  CHECK(answer_failure(body) == "69 answer field data.levels has 1 entries; expected 3");
+  CHECK(answer_failure(body) == "69 answer field data.levels has 1 entry; expected 3");
 }
 
 TEST_CASE("a wrong answer shape names the field, never the content") {
