@@ -53,10 +53,4 @@ std::string joined_pins(const std::vector<std::string>& pins);
 // <base>/api/v1/<org>/secrets/resolve?project=..&target=..&environment=..&merge=1&include=key
 std::string resolve_url(std::string_view base, const ResolveQuery& query);
 
-// The Error for a final (not retried) HTTP status other than 200.
-Error status_error(const HttpResponse& response, const ApiSettings& settings, const ResolveQuery& query);
-
-// A server-supplied text made safe to print: control characters dropped, at most 200 bytes.
-std::string sanitized(std::string_view text);
-
 }  // namespace dotenv_run

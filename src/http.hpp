@@ -6,20 +6,12 @@
 #include <string>
 #include <string_view>
 
+#include "curl_global.hpp"
 #include "secure_memory.hpp"
 
 typedef void CURL;
 
 namespace dotenv_run {
-
-// Sets up libcurl once per process (idempotent). SSLKEYLOGFILE is hidden from libcurl
-// while it initialises, so it never opens a key log, and the environment is restored
-// exactly (same entries, same order) for the child. libcurl's own allocations are wiped
-// when freed, since they include copies of the token and the answer.
-void http_global_init();
-// Releases libcurl's global state. main() calls it before exec, after every HttpClient
-// is gone, so no socket or TLS state survives into the child.
-void http_global_cleanup();
 
 struct HttpRequest {
   std::string url;

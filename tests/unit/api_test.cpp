@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "api.hpp"
+#include "api_error.hpp"
 #include "error.hpp"
 
 using namespace dotenv_run;
