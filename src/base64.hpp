@@ -1,0 +1,23 @@
+// Standard base64 (RFC 4648, with padding) through libsodium's constant-time codec.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dotenv_run {
+
+std::string base64_encode(std::span<const unsigned char> bytes);
+
+// Decodes into `out` and returns the number of bytes written, or nullopt when the text is not
+// canonical padded base64 (no whitespace, no stray bits) or decodes to more than out.size() bytes.
+// Safe for secrets: the codec runs in constant time and writes only into `out`.
+std::optional<std::size_t> base64_decode_into(std::string_view text, std::span<unsigned char> out);
+
+// For non-secret data (ciphertext, salts, proofs): nullopt when the text is not valid base64.
+std::optional<std::vector<unsigned char>> base64_decode(std::string_view text);
+
+}  // namespace dotenv_run
