@@ -118,9 +118,11 @@ class Expander {
     pos_ += colon ? 2 : 1;
     // `:` makes an empty value count as unset.
     bool present = value.has_value() && !(colon && value->empty());
+    // A plain copy: GCC 12 warns (falsely) that *value may be uninitialised below.
+    const std::string_view text = value.value_or(std::string_view());
     switch (op) {
       case '-':
-        if (present) out->append(*value);
+        if (present) out->append(text);
         word(present ? nullptr : out, true);
         break;
       case '+':
@@ -130,7 +132,7 @@ class Expander {
         if (out != nullptr && !present) {
           throw SyntaxError(fmt::format("required variable {} is {}", name, value ? "empty" : "unset"));
         }
-        if (present) out->append(*value);
+        if (present) out->append(text);
         word(nullptr, true);
         break;
     }
