@@ -1,9 +1,11 @@
 # Input rules: slugs and reserved words, body fields, pagination.
 import re
 
+import cloud_crypto as crypto
 import cloud_http as http
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+MAX_BLOB = 1024 * 1024
 RESERVED = frozenset({"projects", "targets", "environments", "secrets", "key", "versions", "resolve"})
 
 
@@ -90,3 +92,33 @@ def paginate(items, query):
     start = (page - 1) * per_page
     return http.Response(200, {"data": items[start:start + per_page],
                                "meta": {"page": page, "per_page": per_page, "total": len(items)}})
+
+
+def check_blob(fields, blob, key_version, current_version, field="blob"):
+    """Blob format and key version checks shared by upsert, reencrypt and retired versions."""
+    if isinstance(blob, str) and len(blob) > MAX_BLOB:
+        raise http.ApiError(413, "payload_too_large", "The blob is larger than 1 MiB.")
+    parsed = crypto.parse_blob(blob)
+    if parsed is None:
+        fields.add(field, "The blob must be dcv1:<key_version>:<base64 of nonce and ciphertext>, padded to 256 bytes.")
+    elif key_version is not None and parsed[0] != key_version:
+        fields.add(field, "The blob's key version differs from key_version.")
+    if key_version is not None and key_version != current_version:
+        fields.add("key_version", f"The key_version must be the current key version ({current_version}).")
+
+
+def proof_params(fields, proof, field):
+    if not isinstance(proof, dict):
+        fields.add(field, f"The {field} must be {{algorithm, iterations, salt, proof}}.")
+        return None
+    if proof.get("algorithm") != "pbkdf2-sha256":
+        fields.add(f"{field}.algorithm", "The algorithm must be pbkdf2-sha256.")
+    iterations = proof.get("iterations")
+    if not isinstance(iterations, int) or isinstance(iterations, bool) or not 100000 <= iterations <= 10000000:
+        fields.add(f"{field}.iterations", "The iterations must be an integer between 100000 and 10000000.")
+    if crypto.unb64(proof.get("salt"), 16) is None:
+        fields.add(f"{field}.salt", "The salt must be base64 of 16 bytes.")
+    if crypto.unb64(proof.get("proof"), 32) is None:
+        fields.add(f"{field}.proof", "The proof must be base64 of 32 bytes.")
+    return {"algorithm": "pbkdf2-sha256", "iterations": iterations, "salt": proof.get("salt"),
+            "proof": proof.get("proof")}
