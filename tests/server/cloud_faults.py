@@ -115,6 +115,7 @@ class Faults:
         with self.lock:
             self.scripts.clear()
             self.log.clear()
+            self.seq = 0
             self.accepted = self.tls_failed = 0
 
 

@@ -4,7 +4,9 @@ import json
 import socket
 import ssl
 import struct
+import sys
 import time
+import traceback
 import urllib.parse
 
 import cloud_faults as faults
@@ -100,7 +102,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         status, fault = None, None
         try:
             if entry is None:
-                response = self.server.app.handle(request)
+                response = self._app(request)
                 status = response.status
                 self._write(response)
                 return
@@ -112,6 +114,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.server.faults.record(self.command, path, raw_query, status,
                                       self.headers.get("Authorization") is not None, fault, started,
                                       getattr(self.connection, "connection_number", None))
+
+    def _app(self, request):
+        try:
+            return self.server.app.handle(request)
+        except Exception:  # noqa: BLE001 - a bug in a handler must not kill the connection silently
+            traceback.print_exc(file=sys.stderr)
+            return http_types.Response(500, {"message": "Internal server error.", "error": "internal"})
 
     # Writing
 
@@ -154,7 +163,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return None
         if action == "huge":
             return self._huge(entry)
-        response = self.server.app.handle(request)
+        response = self._app(request)
         if action == "pass":
             self._write(response)
             return response.status

@@ -99,7 +99,9 @@ def check_blob(fields, blob, key_version, current_version, field="blob"):
     if isinstance(blob, str) and len(blob) > MAX_BLOB:
         raise http.ApiError(413, "payload_too_large", "The blob is larger than 1 MiB.")
     parsed = crypto.parse_blob(blob)
-    if parsed is None:
+    if blob is None:
+        pass
+    elif parsed is None:
         fields.add(field, "The blob must be dcv1:<key_version>:<base64 of nonce and ciphertext>, padded to 256 bytes.")
     elif key_version is not None and parsed[0] != key_version:
         fields.add(field, "The blob's key version differs from key_version.")
