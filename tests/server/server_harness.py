@@ -32,7 +32,7 @@ class Answer:
 
 
 class ServerProcess:
-    """One server on a free port with its own state dir; `args` are extra command-line flags."""
+    """One server on a free port with its own state dir; `args` are extra flags, `{dir}` in them is that dir."""
 
     def __init__(self, seed, *args):
         self.dir = tempfile.mkdtemp(prefix="dotenv-cloud-test-")
@@ -44,7 +44,7 @@ class ServerProcess:
         self.stderr = open(os.path.join(self.dir, "stderr"), "wb")
         self.process = subprocess.Popen(
             [sys.executable, SERVER, "--seed", seed_path, "--state-dir", self.dir, "--ca-out", self.ca_file,
-             "--ready-file", ready_file, *args], stdout=subprocess.PIPE, stderr=self.stderr, bufsize=0)
+             "--ready-file", ready_file, *[arg.replace("{dir}", self.dir) for arg in args]], stdout=subprocess.PIPE, stderr=self.stderr, bufsize=0)
         deadline = time.monotonic() + 30
         while not os.path.exists(ready_file) and self.process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -72,6 +72,11 @@ class ServerProcess:
         self.process.stdout.close()
         self.stderr.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def errors(self):
+        """What the server wrote on stderr so far (tracebacks of handler bugs land here)."""
+        with open(os.path.join(self.dir, "stderr")) as handle:
+            return handle.read()
 
     def connection(self, timeout=10):
         return http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context, timeout=timeout)

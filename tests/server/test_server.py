@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -76,7 +77,10 @@ def setUpModule():
 
 
 def tearDownModule():
+    errors = server.errors()
     server.stop()
+    if errors:
+        raise AssertionError(f"the server wrote on stderr:\n{errors}")
 
 
 def api(method, path, body=None, token="tok-full", **kw):
@@ -200,6 +204,22 @@ class CertificateModesTest(Case):
 
     def test_an_untrusted_ca_fails_verification(self):
         self.assertEqual(self.handshake("untrusted-ca"), "unable to get local issuer certificate")
+
+    def test_pin_and_port_files_describe_the_served_certificate(self):
+        other = ServerProcess(SEED, "--pin-out", "{dir}/PIN", "--port-file", "{dir}/PORT")
+        try:
+            with open(os.path.join(other.dir, "PORT")) as handle:
+                self.assertEqual(int(handle.read()), other.port)
+            with socket.create_connection(("127.0.0.1", other.port), timeout=5) as sock:
+                with other.context.wrap_socket(sock, server_hostname="127.0.0.1") as tls:
+                    pem = ssl.DER_cert_to_PEM_cert(tls.getpeercert(binary_form=True))
+            spki = subprocess.run("openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER", shell=True,
+                                  input=pem.encode(), capture_output=True, check=True).stdout
+            with open(os.path.join(other.dir, "PIN")) as handle:
+                self.assertEqual(handle.read().strip(),
+                                 "sha256//" + base64.b64encode(hashlib.sha256(spki).digest()).decode())
+        finally:
+            other.stop()
 
     def test_the_normal_certificate_names_127_0_0_1_and_localhost(self):
         for host in ("127.0.0.1", "localhost"):
@@ -835,6 +855,12 @@ class FaultTest(Case):
         self.assertNotIn("tok-full", json.dumps(log))
         self.assertEqual(log["connections"]["accepted"], 5)  # 3 requests, the script and the log itself
         self.assertEqual(len(server.control("GET", "log?since=2")["data"]), 1)
+
+    def test_reset_can_reload_the_seed(self):
+        self.assertEqual(api("POST", f"/{ORG}/projects", {"slug": "transient"}).status, 201)
+        server.control("POST", "reset", {"reseed": True})
+        self.assertEqual(api("GET", f"/{ORG}/transient").status, 404)
+        self.assertEqual(api("GET", f"/{ORG}/api").status, 200)
 
     def test_a_bad_script_is_refused(self):
         answer = server.request("POST", "/__control/script", body={"path": "x", "responses": [{}]})
