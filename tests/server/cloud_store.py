@@ -6,6 +6,7 @@ import threading
 import time
 
 import cloud_crypto as crypto
+from cloud_validate import slug_error
 
 ABILITIES = (
     "organization:read",
@@ -227,7 +228,6 @@ def _seed_level(store, org, level, spec, where):
 
 
 def _check_slug(slug, where):
-    from cloud_validate import slug_error
     problem = slug_error(slug)
     if problem:
         raise SeedError(f"{where}: {problem}")
@@ -259,12 +259,16 @@ def _seed_project(store, org, spec, where):
         if not current:
             entry.retired_at = crypto.now_iso()
         project.keys.append(entry)
+    if slug in org.projects:
+        raise SeedError(f"{where}: the slug {slug} is taken")
     org.projects[slug] = project
     _seed_level(store, org, project, spec, where)
     for t_index, t_spec in enumerate(spec.get("targets", [])):
         t_where = f"{where}.targets[{t_index}]"
         _check_slug(t_spec.get("slug"), t_where)
         target = Level("target", t_spec["slug"], t_spec.get("name", t_spec["slug"]), project, level_id=t_spec.get("id"))
+        if target.slug in project.children:
+            raise SeedError(f"{t_where}: the slug {target.slug} is taken")
         project.children[target.slug] = target
         _seed_level(store, org, target, t_spec, t_where)
         for e_index, e_spec in enumerate(t_spec.get("environments", [])):
@@ -272,6 +276,8 @@ def _seed_project(store, org, spec, where):
             _check_slug(e_spec.get("slug"), e_where)
             env = Level("environment", e_spec["slug"], e_spec.get("name", e_spec["slug"]), target,
                         level_id=e_spec.get("id"))
+            if env.slug in target.children:
+                raise SeedError(f"{e_where}: the slug {env.slug} is taken")
             target.children[env.slug] = env
             _seed_level(store, org, env, e_spec, e_where)
 

@@ -98,7 +98,7 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         store = cloud_store.load_seed(args.seed)
-    except (OSError, ValueError, KeyError, cloud_store.SeedError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, cloud_store.SeedError) as error:
         print(f"dotenv_cloud_server: bad seed {args.seed}: {error}", file=sys.stderr)
         return 78
     state_dir = args.state_dir or tempfile.mkdtemp(prefix="dotenv-cloud-")

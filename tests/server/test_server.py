@@ -228,6 +228,47 @@ class CertificateModesTest(Case):
                     self.assertEqual(tls.version()[:5], "TLSv1")
 
 
+class SeedTest(Case):
+    def test_the_demo_seed_serves_a_resolvable_project_with_the_printed_settings(self):
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "seed-demo.json")) as handle:
+            demo = ServerProcess(json.load(handle))
+        try:
+            settings = demo.exports
+            self.assertEqual(sorted(settings), ["DOTENV_CLOUD_API_URL", "DOTENV_CLOUD_CA_FILE",
+                                                "DOTENV_CLOUD_ENVIRONMENT", "DOTENV_CLOUD_ORG", "DOTENV_CLOUD_PROJECT",
+                                                "DOTENV_CLOUD_TARGET", "DOTENV_CLOUD_TOKEN_FILE"])
+            with open(settings["DOTENV_CLOUD_TOKEN_FILE"]) as handle:
+                token = handle.read().strip()
+            query = {name: settings[f"DOTENV_CLOUD_{name.upper()}"] for name in ("project", "target", "environment")}
+            path = f"{V1}/{settings['DOTENV_CLOUD_ORG']}/secrets/resolve?{urllib.parse.urlencode(query)}&merge=1&include=key"
+            data = demo.request("GET", path, token=token).json["data"]
+            key = base64.b64decode(data["key"]["key"])
+            texts = [reference_open(key, settings["DOTENV_CLOUD_ORG"], lv["id"], lv["blob"]) for lv in data["levels"]]
+            self.assertEqual(texts[1], "PORT=8080\nLOG_LEVEL=debug\n")
+            self.assertEqual(len(demo.request("GET", f"{V1}/{settings['DOTENV_CLOUD_ORG']}/secrets/versions?"
+                                              + urllib.parse.urlencode(query), token=token).json["data"]), 1)
+        finally:
+            demo.stop()
+
+    def test_a_bad_seed_is_one_line_on_stderr_and_exit_78(self):
+        for seed, message in (({"organizations": [{"id": "not-a-ulid"}]},
+                               "organizations[0]: id must be a ULID (26 Crockford base32 characters)"),
+                              ({"organizations": [{"projects": [{"slug": "key"}]}]},
+                               "organizations[0].projects[0]: The slug key is reserved."),
+                              ({"organizations": [{"projects": [{"slug": "c", "encryption": "client"}]}]},
+                               "organizations[0].projects[0]: a client-managed project needs client_key, "
+                               "base64 of 32 bytes")):
+            with self.subTest(message=message):
+                path = os.path.join(server.dir, "bad-seed.json")
+                with open(path, "w") as handle:
+                    json.dump(seed, handle)
+                result = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                                      "dotenv_cloud_server.py"), "--seed", path],
+                                        capture_output=True, text=True, timeout=30)
+                self.assertEqual((result.returncode, result.stdout), (78, ""))
+                self.assertEqual(result.stderr, f"dotenv_cloud_server: bad seed {path}: {message}\n")
+
+
 class AuthTest(Case):
     def test_401_without_a_token(self):
         self.assertError(api("GET", "/me", token=None), 401,
