@@ -94,26 +94,31 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path, raw_query = split.path, split.query
         body = self._read_body()
         query = dict(urllib.parse.parse_qsl(raw_query, keep_blank_values=True))
+        self._log_entry = None
         if self.server.control and path.startswith("/__control/"):
             self._write(self._control(path, query, body))
             return
         request = http_types.Request(self.command, path, query, self.headers, body, self.client_address[0])
         entry = self.server.faults.take(self.command, path) if self.server.control else None
-        status, fault = None, None
+        # Logged when the status line goes out (or at the end for a drop), so a slow body is already listed.
+        self._log_entry = (self.command, path, raw_query, self.headers.get("Authorization") is not None,
+                           entry["action"] if entry else None, started,
+                           getattr(self.connection, "connection_number", None))
         try:
             if entry is None:
-                response = self._app(request)
-                status = response.status
-                self._write(response)
+                self._write(self._app(request))
                 return
-            fault = entry["action"]
             if entry.get("delay"):
                 time.sleep(entry["delay"])
-            status = self._run_fault(entry, request)
+            self._run_fault(entry, request)
         finally:
-            self.server.faults.record(self.command, path, raw_query, status,
-                                      self.headers.get("Authorization") is not None, fault, started,
-                                      getattr(self.connection, "connection_number", None))
+            self._log(None)
+
+    def _log(self, status):
+        if self._log_entry is not None:
+            method, path, query, authorization, fault, started, connection = self._log_entry
+            self._log_entry = None
+            self.server.faults.record(method, path, query, status, authorization, fault, started, connection)
 
     def _app(self, request):
         try:
@@ -125,6 +130,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # Writing
 
     def _head(self, status, headers, length):
+        self._log(status)
         self.send_response(status, REASONS.get(status))
         for name, value in headers.items():
             self.send_header(name, value)
@@ -152,24 +158,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.connection.close()
 
     def _run_fault(self, entry, request):
-        """Answers as the entry says; returns the status put on the wire, or None when none was."""
+        """Answers as the entry says (README.md, "Control API")."""
         action = entry["action"]
         if action in ("respond", "non_json", "redirect"):
             response = faults.scripted_response(entry)
             self._write(response)
-            return response.status
+            return
         if action == "drop":
             self._close_now(reset=False)
-            return None
+            return
         if action == "huge":
-            return self._huge(entry)
+            self._huge(entry)
+            return
         response = self._app(request)
         if action == "pass":
             self._write(response)
-            return response.status
+            return
         if action == "flip_bit":
             self._write(faults.flip_bit(response, entry))
-            return response.status
+            return
         body = faults.entry_body(entry, response.body)
         status = entry.get("status", response.status)
         headers = dict(response.headers, **entry.get("headers", {}))
@@ -180,12 +187,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(entry.get("interval", 10))
                 self.wfile.write(body[index:index + 1])
                 self.wfile.flush()
-            return status
+            return
         sent = entry.get("sent", len(body) // 2)
         self._head(status, headers, len(body) + (entry.get("extra", 1000) if action == "truncate" else 0))
         self.wfile.write(body[:sent])
         self._close_now(reset=(action == "reset"))
-        return status
 
     def _huge(self, entry):
         size = entry.get("size", 20 * 1024 * 1024)
@@ -205,7 +211,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if chunked:
             self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
-        return status
 
     # The control endpoint
 

@@ -860,6 +860,16 @@ class FaultTest(Case):
         self.assertEqual(self.get().body, b"{}")
         self.assertGreaterEqual(time.monotonic() - started, 0.2)
 
+    def test_a_slow_answer_is_logged_when_its_status_line_is_sent(self):
+        server.script(self.PATH, {"action": "drip", "interval": 30})
+        connection = server.connection()
+        connection.request("GET", self.PATH + self.QUERY, headers={"Authorization": "Bearer tok-full"})
+        response = connection.getresponse()
+        self.assertEqual(response.status, 200)
+        response.close()
+        connection.close()
+        self.assertEqual([(e["status"], e["fault"]) for e in server.log()["data"]], [(200, "drip")])
+
     def test_one_flipped_bit_breaks_only_that_blob(self):
         key = key_of("api")
         server.script(self.PATH, {"action": "flip_bit", "level": "environment"})
