@@ -375,6 +375,7 @@ class CrudTest(Case):
         self.assertEqual(api("PATCH", f"/{ORG}/life", {"slug": "life2"}).json["data"]["id"], project["id"])
         self.assertEqual([e["slug"] for e in api("GET", f"/{ORG}/life2/web/environments").json["data"]],
                          ["production"])
+        self.assertEqual(api("PATCH", f"/{ORG}/life2/web", {"name": "Web!"}).json["data"]["name"], "Web!")
         self.assertEqual(api("DELETE", f"/{ORG}/life2/web/production").status, 204)
         self.assertEqual(api("DELETE", f"/{ORG}/life2/web").status, 204)
         self.assertEqual(api("GET", f"/{ORG}/life2/targets").json["data"], [])
