@@ -104,10 +104,18 @@ class Expander {
     std::string_view name = raw_.substr(start, pos_ - start);
     if (pos_ == raw_.size()) throw SyntaxError(fmt::format("missing }} after ${{{}", name));
 
-    std::optional<std::string_view> value = out != nullptr ? vars_.find(name) : std::nullopt;
+    // A found flag and a view rather than an optional: GCC 12 warns (falsely) about optionals here.
+    bool found = false;
+    std::string_view text;
+    if (out != nullptr) {
+      if (auto value = vars_.find(name)) {
+        found = true;
+        text = *value;
+      }
+    }
     if (raw_[pos_] == '}') {
       ++pos_;
-      if (out != nullptr) out->append(value.value_or(""));
+      if (out != nullptr) out->append(text);
       return;
     }
     bool colon = raw_[pos_] == ':';
@@ -117,10 +125,10 @@ class Expander {
     }
     pos_ += colon ? 2 : 1;
     // `:` makes an empty value count as unset.
-    bool present = value.has_value() && !(colon && value->empty());
+    bool present = found && !(colon && text.empty());
     switch (op) {
       case '-':
-        if (present) out->append(*value);
+        if (present) out->append(text);
         word(present ? nullptr : out, true);
         break;
       case '+':
@@ -128,9 +136,9 @@ class Expander {
         break;
       default:  // '?'
         if (out != nullptr && !present) {
-          throw SyntaxError(fmt::format("required variable {} is {}", name, value ? "empty" : "unset"));
+          throw SyntaxError(fmt::format("required variable {} is {}", name, found ? "empty" : "unset"));
         }
-        if (present) out->append(*value);
+        if (present) out->append(text);
         word(nullptr, true);
         break;
     }

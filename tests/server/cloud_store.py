@@ -1,0 +1,351 @@
+# The server's in-memory state (organizations, projects, levels, versions, keys, tokens) and the seed loader.
+import json
+import os
+import secrets
+import threading
+import time
+
+import cloud_crypto as crypto
+from cloud_validate import slug_error
+
+ABILITIES = (
+    "organization:read",
+    "project:read", "project:create", "project:update", "project:delete",
+    "target:read", "target:create", "target:update", "target:delete",
+    "environment:read", "environment:create", "environment:update", "environment:delete",
+    "secret:read", "secret:write", "key:retrieve", "key:rotate",
+)
+_READ = {a for a in ABILITIES if a.endswith(":read")}
+ROLE_ABILITIES = {
+    "owner": set(ABILITIES),
+    "admin": set(ABILITIES),
+    "developer": _READ | {"secret:write", "key:retrieve", "target:create", "target:update",
+                          "environment:create", "environment:update"},
+    "viewer": _READ,
+}
+DEFAULT_PLANS = [
+    {"slug": "free", "name": "Free", "limits": {"projects": 3, "targets_per_project": 3,
+                                                "environments_per_target": 3, "requests_per_minute": 100}},
+    {"slug": "team", "name": "Team", "limits": {"projects": 25, "targets_per_project": 10,
+                                                "environments_per_target": 10, "requests_per_minute": 100}},
+    {"slug": "business", "name": "Business", "limits": {"projects": 200, "targets_per_project": 50,
+                                                        "environments_per_target": 50, "requests_per_minute": 300}},
+]
+CHILD_KIND = {"project": "target", "target": "environment"}
+
+
+class SeedError(Exception):
+    pass
+
+
+class KeyVersion:
+    def __init__(self, version, key=None, proof=None):
+        self.version = version
+        self.key = key            # server-managed only
+        self.key_proof = proof    # client-managed only
+        self.created_at = crypto.now_iso()
+        self.retired_at = None
+
+
+class Version:
+    """A backup of a level's blob, saved before each upsert, clear or restore."""
+
+    def __init__(self, level, version, key_version, blob, updated_at):
+        self.id = crypto.ulid()
+        self.level = level
+        self.version = version
+        self.key_version = key_version
+        self.blob = blob
+        self.blob_updated_at = updated_at
+        self.created_at = crypto.now_iso()
+        self.seq = next(_SEQUENCE)
+
+
+def _counter():
+    n = 0
+    while True:
+        n += 1
+        yield n
+
+
+_SEQUENCE = _counter()
+
+
+class Level:
+    """A project, target or environment: an object with a slug, children and one encrypted blob."""
+
+    def __init__(self, kind, slug, name, parent=None, encryption=None, level_id=None):
+        self.kind = kind
+        self.id = level_id or crypto.ulid()
+        self.slug = slug
+        self.name = name
+        self.parent = parent
+        self.children = {}  # slug -> Level, insertion ordered
+        self.created_at = self.updated_at = crypto.now_iso()
+        self.blob = None
+        self.version = None
+        self.key_version = None
+        self.blob_updated_at = None
+        self.last_version = 0
+        self.versions = []  # backups, newest first
+        self.encryption = encryption  # projects only
+        self.keys = []  # projects only: KeyVersion, oldest first
+
+    @property
+    def project(self):
+        level = self
+        while level.parent is not None:
+            level = level.parent
+        return level
+
+    def current_key(self):
+        return self.project.keys[-1]
+
+    def walk(self):
+        yield self
+        for child in self.children.values():
+            yield from child.walk()
+
+    def backup(self, org):
+        if self.blob is None:
+            return None
+        saved = Version(self, self.version, self.key_version, self.blob, self.blob_updated_at)
+        self.versions.insert(0, saved)
+        org.versions[saved.id] = saved
+        return saved
+
+    def write(self, org, blob, key_version):
+        self.backup(org)
+        self.last_version += 1
+        self.blob, self.version, self.key_version = blob, self.last_version, key_version
+        self.blob_updated_at = crypto.now_iso()
+
+    def clear(self, org):
+        self.backup(org)
+        self.blob = self.version = self.key_version = self.blob_updated_at = None
+
+    def forget_versions(self, org):
+        for level in self.walk():
+            for saved in level.versions:
+                org.versions.pop(saved.id, None)
+            level.versions = []
+
+
+class Organization:
+    def __init__(self, name, plan, org_id=None, rate_limit=None):
+        self.id = org_id or crypto.ulid()
+        self.name = name
+        self.plan = plan
+        self.rate_limit = rate_limit
+        self.created_at = self.updated_at = crypto.now_iso()
+        self.projects = {}  # slug -> Level
+        self.versions = {}  # version id -> Version
+
+
+class User:
+    def __init__(self, name, email, user_id=None):
+        self.id = user_id or crypto.ulid()
+        self.name = name
+        self.email = email
+        self.memberships = {}  # org id -> role
+
+
+class Token:
+    """An organization API token, or a user's OAuth access token (user set, org None)."""
+
+    def __init__(self, value, name, org_id=None, user=None, abilities=None, projects=None, expires_at=None):
+        self.id = crypto.ulid()
+        self.value = value
+        self.name = name
+        self.org_id = org_id
+        self.user = user
+        self.abilities = set(abilities or ())
+        self.projects = projects  # None, or a set of project ids
+        self.expires_at = expires_at  # epoch seconds or None
+
+    def expired(self):
+        return self.expires_at is not None and time.time() >= self.expires_at
+
+    def abilities_in(self, org):
+        if self.user is not None:
+            return ROLE_ABILITIES.get(self.user.memberships.get(org.id), set())
+        return self.abilities if org.id == self.org_id else set()
+
+
+def new_token_value():
+    return "dcs_" + secrets.token_hex(20)
+
+
+class Store:
+    """Everything the server knows. Handlers hold `lock` for the whole of a request's work."""
+
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.plans = [dict(plan) for plan in DEFAULT_PLANS]
+        self.orgs = {}
+        self.users = []
+        self.tokens = {}  # value -> Token
+        self.auth_codes = {}  # code -> dict
+        self.refresh_tokens = {}  # value -> dict
+        self.named_tokens = {}  # seed name -> Token
+        self.client_keys = {}  # project id -> client key bytes (seed only, for the demo key file)
+        self.demo = {}
+
+    def plan(self, slug):
+        return next((p for p in self.plans if p["slug"] == slug), self.plans[0])
+
+    def add_token(self, token):
+        self.tokens[token.value] = token
+        return token
+
+    def user_by_email(self, email):
+        return next((u for u in self.users if u.email == email), None)
+
+
+def _env_text(value, where):
+    if value is None:
+        return None
+    if isinstance(value, list) and all(isinstance(line, str) for line in value):
+        return "".join(line + "\n" for line in value)
+    if isinstance(value, str):
+        return value
+    raise SeedError(f"{where}: env must be a string or a list of lines")
+
+
+def _seed_level(store, org, level, spec, where):
+    """Writes the seeded history then the current text of one level, sealed by this server."""
+    project = level.project
+    key = project.keys[-1]
+    texts = [_env_text(text, where) for text in spec.get("history", [])]
+    current = _env_text(spec.get("env"), where)
+    if current is not None:
+        texts.append(current)
+    secret = key.key if project.encryption == "server" else store.client_keys[project.id]
+    for text in texts:
+        level.write(org, crypto.seal(secret, key.version, org.id, level.id, text), key.version)
+    if current is None and texts:
+        level.clear(org)
+
+
+def _check_slug(slug, where):
+    problem = slug_error(slug)
+    if problem:
+        raise SeedError(f"{where}: {problem}")
+
+
+def _seed_project(store, org, spec, where):
+    slug = spec.get("slug")
+    _check_slug(slug, where)
+    encryption = spec.get("encryption", "server")
+    if encryption not in ("server", "client"):
+        raise SeedError(f"{where}: encryption must be server or client")
+    project = Level("project", slug, spec.get("name", slug), encryption=encryption, level_id=spec.get("id"))
+    key_version = int(spec.get("key_version", 1))
+    for version in range(1, key_version + 1):
+        current = version == key_version
+        if encryption == "server":
+            key = crypto.unb64(spec["key"], 32) if current and "key" in spec else crypto.new_key()
+            if key is None:
+                raise SeedError(f"{where}: key must be base64 of 32 bytes")
+            entry = KeyVersion(version, key=key)
+        else:
+            client_key = crypto.unb64(spec.get("client_key"), 32) if current else crypto.new_key()
+            if client_key is None:
+                raise SeedError(f"{where}: a client-managed project needs client_key, base64 of 32 bytes")
+            if current:
+                store.client_keys[project.id] = client_key
+            entry = KeyVersion(version, proof=crypto.key_proof(
+                client_key, iterations=int(spec.get("iterations", crypto.PROOF_ITERATIONS))))
+        if not current:
+            entry.retired_at = crypto.now_iso()
+        project.keys.append(entry)
+    if slug in org.projects:
+        raise SeedError(f"{where}: the slug {slug} is taken")
+    org.projects[slug] = project
+    _seed_level(store, org, project, spec, where)
+    for t_index, t_spec in enumerate(spec.get("targets", [])):
+        t_where = f"{where}.targets[{t_index}]"
+        _check_slug(t_spec.get("slug"), t_where)
+        target = Level("target", t_spec["slug"], t_spec.get("name", t_spec["slug"]), project, level_id=t_spec.get("id"))
+        if target.slug in project.children:
+            raise SeedError(f"{t_where}: the slug {target.slug} is taken")
+        project.children[target.slug] = target
+        _seed_level(store, org, target, t_spec, t_where)
+        for e_index, e_spec in enumerate(t_spec.get("environments", [])):
+            e_where = f"{t_where}.environments[{e_index}]"
+            _check_slug(e_spec.get("slug"), e_where)
+            env = Level("environment", e_spec["slug"], e_spec.get("name", e_spec["slug"]), target,
+                        level_id=e_spec.get("id"))
+            if env.slug in target.children:
+                raise SeedError(f"{e_where}: the slug {env.slug} is taken")
+            target.children[env.slug] = env
+            _seed_level(store, org, env, e_spec, e_where)
+
+
+def _seed_token(store, spec, where):
+    value = spec.get("value") or new_token_value()
+    expires = spec.get("expires_at")
+    expires_at = None if expires is None else crypto.parse_iso(expires)
+    if "user" in spec:
+        user = store.user_by_email(spec["user"])
+        if user is None:
+            raise SeedError(f"{where}: no user {spec['user']}")
+        return Token(value, spec.get("name", value[:8]), user=user, expires_at=expires_at)
+    org = store.orgs.get(spec.get("organization"))
+    if org is None:
+        raise SeedError(f"{where}: organization must be the id of a seeded organization")
+    abilities = spec.get("abilities", ["*"])
+    if abilities == ["*"]:
+        abilities = ABILITIES
+    unknown = set(abilities) - set(ABILITIES)
+    if unknown:
+        raise SeedError(f"{where}: unknown abilities {sorted(unknown)}")
+    projects = None
+    if spec.get("projects") is not None:
+        projects = set()
+        for slug in spec["projects"]:
+            if slug not in org.projects:
+                raise SeedError(f"{where}: no project {slug} in {org.id}")
+            projects.add(org.projects[slug].id)
+    return Token(value, spec.get("name", value[:8]), org_id=org.id, abilities=abilities,
+                 projects=projects, expires_at=expires_at)
+
+
+def load_seed(seed):
+    """A Store built from a seed (a dict, or the path of a JSON file); see README.md for the format."""
+    if isinstance(seed, str):
+        with open(seed, encoding="utf-8") as handle:
+            seed = json.load(handle)
+    store = Store()
+    if "plans" in seed:
+        store.plans = seed["plans"]
+    for o_index, o_spec in enumerate(seed.get("organizations", [])):
+        where = f"organizations[{o_index}]"
+        if "id" in o_spec and not crypto.is_ulid(o_spec["id"]):
+            raise SeedError(f"{where}: id must be a ULID (26 Crockford base32 characters)")
+        org = Organization(o_spec.get("name", "Organization"), o_spec.get("plan", "team"), o_spec.get("id"),
+                           o_spec.get("rate_limit"))
+        store.orgs[org.id] = org
+        for p_index, p_spec in enumerate(o_spec.get("projects", [])):
+            _seed_project(store, org, p_spec, f"{where}.projects[{p_index}]")
+    for u_index, u_spec in enumerate(seed.get("users", [])):
+        user = User(u_spec.get("name", u_spec["email"]), u_spec["email"], u_spec.get("id"))
+        for org_id, role in u_spec.get("memberships", {}).items():
+            if org_id not in store.orgs or role not in ROLE_ABILITIES:
+                raise SeedError(f"users[{u_index}]: bad membership {org_id}: {role}")
+            user.memberships[org_id] = role
+        store.users.append(user)
+    for t_index, t_spec in enumerate(seed.get("tokens", [])):
+        token = store.add_token(_seed_token(store, t_spec, f"tokens[{t_index}]"))
+        store.named_tokens[token.name] = token
+    store.demo = seed.get("demo", {})
+    return store
+
+
+def write_secret_file(path, text):
+    """Writes text to a new file of mode 0600 (tokens, keys), replacing any old one."""
+    if os.path.lexists(path):
+        os.unlink(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text + "\n")

@@ -1,0 +1,924 @@
+#!/usr/bin/python3
+# Tests of the local dotEnv Cloud server against API.md: run `/usr/bin/python3 tests/server/test_server.py`.
+import base64
+import hashlib
+import http.client
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from server_harness import ServerProcess, reference_open, reference_proof, reference_seal  # noqa: E402
+
+ORG = "01HZZZTESTA000000000000000"
+ORG_B = "01HZZZTESTB000000000000000"
+ORG_FREE = "01HZZZTESTC000000000000000"
+V1 = "/api/v1"
+CLIENT_KEY = bytes(range(32))
+NEW_CLIENT_KEY = bytes(range(100, 132))
+ITERATIONS = 100000
+
+
+def level(slug, env, **more):
+    return dict(slug=slug, env=env, **more)
+
+
+SEED = {
+    "organizations": [
+        {"id": ORG, "name": "Test A", "plan": "team", "projects": [
+            {"slug": "api", "encryption": "server", "env": "A=project\nSHARED=project\n", "targets": [
+                {"slug": "web", "environments": [level("production", "SHARED=environment\nE=1\n"),
+                                                 {"slug": "empty"}]},
+                {"slug": "worker", "env": "W=1\n"}]},
+            {"slug": "mut", "encryption": "server", "env": "M=0\n", "targets": [
+                {"slug": "web", "environments": [level("production", "M=1\n", history=["M=old\n"])]}]},
+            {"slug": "rot", "encryption": "server", "env": "R=project\n", "targets": [
+                {"slug": "web", "env": "R=target\n", "environments": [level("production", "R=env\n")]}]},
+            {"slug": "billing", "encryption": "client", "client_key": base64.b64encode(CLIENT_KEY).decode(),
+             "iterations": ITERATIONS, "env": "B=1\n",
+             "targets": [{"slug": "web", "environments": [level("production", "B=2\n")]}]},
+            {"slug": "vault", "encryption": "client", "client_key": base64.b64encode(CLIENT_KEY).decode(),
+             "iterations": ITERATIONS, "env": "V=project\n", "history": ["V=older\n"],
+             "targets": [{"slug": "web", "environments": [level("production", "V=env\n")]}]},
+            {"slug": "crud", "encryption": "server"},
+        ]},
+        {"id": ORG_B, "name": "Test B", "plan": "team", "projects": [
+            {"slug": "api", "encryption": "server", "env": "B_ONLY=1\n"}]},
+        {"id": ORG_FREE, "name": "Free", "plan": "free", "projects": []},
+    ],
+    "users": [{"name": "Alice", "email": "alice@example.com", "memberships": {ORG: "owner", ORG_B: "viewer"}}],
+    "tokens": [
+        {"name": "full", "value": "tok-full", "organization": ORG, "abilities": ["*"]},
+        {"name": "reader", "value": "tok-reader", "organization": ORG, "abilities": ["project:read", "secret:read"]},
+        {"name": "scoped", "value": "tok-scoped", "organization": ORG, "abilities": ["*"], "projects": ["api"]},
+        {"name": "expired", "value": "tok-expired", "organization": ORG, "abilities": ["*"],
+         "expires_at": "2001-01-01T00:00:00Z"},
+        {"name": "b", "value": "tok-b", "organization": ORG_B, "abilities": ["*"]},
+        {"name": "free", "value": "tok-free", "organization": ORG_FREE, "abilities": ["*"]},
+        {"name": "alice", "value": "tok-alice", "user": "alice@example.com"},
+    ],
+    "demo": {"organization": ORG, "token": "full", "project": "billing", "target": "web", "environment": "production"},
+}
+
+server = None
+
+
+def setUpModule():
+    global server
+    server = ServerProcess(SEED, "--test-control", "--rate-limit", "100000")
+
+
+def tearDownModule():
+    errors = server.errors()
+    server.stop()
+    if errors:
+        raise AssertionError(f"the server wrote on stderr:\n{errors}")
+
+
+def api(method, path, body=None, token="tok-full", **kw):
+    return server.request(method, V1 + path, body=body, token=token, **kw)
+
+
+def resolve(query, token="tok-full"):
+    return api("GET", f"/{ORG}/secrets/resolve?{urllib.parse.urlencode(query)}", token=token)
+
+
+def key_of(project):
+    return base64.b64decode(api("GET", f"/{ORG}/{project}/key").json["data"]["key"])
+
+
+class Case(unittest.TestCase):
+    def assertError(self, answer, status, body):
+        self.assertEqual(answer.status, status, answer.body)
+        self.assertEqual(answer.json, body)
+
+
+class TransportTest(Case):
+    def test_the_ready_line_is_followed_by_export_lines_and_a_private_token_file(self):
+        exports = server.exports
+        self.assertEqual(exports["DOTENV_CLOUD_API_URL"], server.url)
+        self.assertEqual(exports["DOTENV_CLOUD_CA_FILE"], server.ca_file)
+        self.assertEqual(exports["DOTENV_CLOUD_ORG"], ORG)
+        self.assertEqual(exports["DOTENV_CLOUD_PROJECT"], "billing")
+        for name in ("DOTENV_CLOUD_TOKEN_FILE", "DOTENV_CLOUD_KEY_FILE"):
+            self.assertEqual(os.stat(exports[name]).st_mode & 0o777, 0o600)
+        with open(exports["DOTENV_CLOUD_TOKEN_FILE"]) as handle:
+            self.assertEqual(handle.read(), "tok-full\n")
+        with open(exports["DOTENV_CLOUD_KEY_FILE"]) as handle:
+            self.assertEqual(base64.b64decode(handle.read()), CLIENT_KEY)
+        self.assertNotIn("tok-full", json.dumps(exports))
+
+    def test_plain_http_gets_no_answer(self):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(b"GET /api/v1/me HTTP/1.1\r\nHost: x\r\n\r\n")
+            try:
+                data = sock.recv(4096)
+            except ConnectionResetError:
+                data = b""
+        self.assertFalse(data.startswith(b"HTTP/"), data)
+
+    def test_http_1_1_with_keep_alive_and_content_length(self):
+        connection = server.connection()
+        for _ in range(2):
+            connection.request("GET", V1 + "/plans", headers={"Authorization": "Bearer tok-full"})
+            response = connection.getresponse()
+            body = response.read()
+            self.assertEqual(response.version, 11)
+            self.assertEqual(int(response.getheader("Content-Length")), len(body))
+        connection.close()
+
+    def test_406_when_accept_excludes_json(self):
+        answer = api("GET", "/me", headers={"Accept": "text/html"})
+        self.assertError(answer, 406, {"message": "This API only answers application/json.",
+                                       "error": "not_acceptable"})
+        self.assertEqual(api("GET", "/me", headers={"Accept": "*/*"}).status, 200)
+        self.assertEqual(api("GET", "/me", headers={"Accept": "application/json;q=0"}).status, 406)
+
+    def test_415_for_a_write_with_another_content_type(self):
+        answer = api("POST", f"/{ORG}/projects", raw=b"slug=x", headers={"Content-Type": "text/plain"})
+        self.assertError(answer, 415, {"message": "Write requests must send application/json.",
+                                       "error": "unsupported_media_type"})
+        self.assertEqual(api("POST", f"/{ORG}/projects", raw=b'{"slug":"x"}').status, 415)
+
+    def test_a_body_that_is_not_json_is_a_validation_error(self):
+        answer = api("POST", f"/{ORG}/projects", raw=b"{", headers={"Content-Type": "application/json"})
+        self.assertError(answer, 422, {"message": "The request body is not valid JSON.", "error": "validation_failed",
+                                       "errors": {"body": ["The request body is not valid JSON."]}})
+
+    def test_unknown_routes_404_and_wrong_methods_405(self):
+        self.assertError(api("GET", "/nothing/here/at/all/x/y"), 404,
+                         {"message": "The route was not found.", "error": "not_found"})
+        answer = api("PUT", "/me", body={})
+        self.assertEqual(answer.status, 405)
+        self.assertEqual(answer.header("Allow"), "GET")
+
+    def test_every_api_answer_carries_rate_limit_headers_and_a_request_id(self):
+        for answer in (api("GET", "/me"), api("GET", "/me", token=None), api("GET", "/nope"),
+                       api("GET", "/me", headers={"Accept": "text/html"})):
+            self.assertEqual(answer.header("X-RateLimit-Limit"), "100000")
+            self.assertTrue(answer.header("X-RateLimit-Remaining").isdigit())
+            self.assertRegex(answer.header("X-Request-Id"), "^[0-9a-f]{16}$")
+
+    def test_three_hundred_concurrent_clients_are_all_served(self):
+        statuses = []
+        lock = threading.Lock()
+
+        def one():
+            try:
+                status = api("GET", f"/{ORG}/secrets/resolve?project=api", timeout=60).status
+            except Exception as error:  # noqa: BLE001 - recorded and asserted below
+                status = repr(error)
+            with lock:
+                statuses.append(status)
+
+        threads = [threading.Thread(target=one) for _ in range(300)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(statuses, [200] * 300)
+
+
+class CertificateModesTest(Case):
+    def handshake(self, mode):
+        other = ServerProcess(SEED, "--cert-mode", mode)
+        try:
+            with socket.create_connection(("127.0.0.1", other.port), timeout=5) as sock:
+                with other.context.wrap_socket(sock, server_hostname="127.0.0.1"):
+                    return None
+        except ssl.SSLCertVerificationError as error:
+            return error.verify_message
+        finally:
+            other.stop()
+
+    def test_a_certificate_for_the_wrong_name_fails_hostname_verification_only(self):
+        self.assertIn("mismatch", self.handshake("wrong-name").lower())
+
+    def test_an_untrusted_ca_fails_verification(self):
+        self.assertEqual(self.handshake("untrusted-ca"), "unable to get local issuer certificate")
+
+    def test_pin_and_port_files_describe_the_served_certificate(self):
+        other = ServerProcess(SEED, "--pin-out", "{dir}/PIN", "--port-file", "{dir}/PORT")
+        try:
+            with open(os.path.join(other.dir, "PORT")) as handle:
+                self.assertEqual(int(handle.read()), other.port)
+            with socket.create_connection(("127.0.0.1", other.port), timeout=5) as sock:
+                with other.context.wrap_socket(sock, server_hostname="127.0.0.1") as tls:
+                    pem = ssl.DER_cert_to_PEM_cert(tls.getpeercert(binary_form=True))
+            spki = subprocess.run("openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER", shell=True,
+                                  input=pem.encode(), capture_output=True, check=True).stdout
+            with open(os.path.join(other.dir, "PIN")) as handle:
+                self.assertEqual(handle.read().strip(),
+                                 "sha256//" + base64.b64encode(hashlib.sha256(spki).digest()).decode())
+        finally:
+            other.stop()
+
+    def test_the_normal_certificate_names_127_0_0_1_and_localhost(self):
+        for host in ("127.0.0.1", "localhost"):
+            with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+                with server.context.wrap_socket(sock, server_hostname=host) as tls:
+                    self.assertEqual(tls.version()[:5], "TLSv1")
+
+
+class SeedTest(Case):
+    def test_the_demo_seed_serves_a_resolvable_project_with_the_printed_settings(self):
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "seed-demo.json")) as handle:
+            demo = ServerProcess(json.load(handle))
+        try:
+            settings = demo.exports
+            self.assertEqual(sorted(settings), ["DOTENV_CLOUD_API_URL", "DOTENV_CLOUD_CA_FILE",
+                                                "DOTENV_CLOUD_ENVIRONMENT", "DOTENV_CLOUD_ORG", "DOTENV_CLOUD_PROJECT",
+                                                "DOTENV_CLOUD_TARGET", "DOTENV_CLOUD_TOKEN_FILE"])
+            with open(settings["DOTENV_CLOUD_TOKEN_FILE"]) as handle:
+                token = handle.read().strip()
+            query = {name: settings[f"DOTENV_CLOUD_{name.upper()}"] for name in ("project", "target", "environment")}
+            path = f"{V1}/{settings['DOTENV_CLOUD_ORG']}/secrets/resolve?{urllib.parse.urlencode(query)}&merge=1&include=key"
+            data = demo.request("GET", path, token=token).json["data"]
+            key = base64.b64decode(data["key"]["key"])
+            texts = [reference_open(key, settings["DOTENV_CLOUD_ORG"], lv["id"], lv["blob"]) for lv in data["levels"]]
+            self.assertEqual(texts[1], "PORT=8080\nLOG_LEVEL=debug\n")
+            self.assertEqual(len(demo.request("GET", f"{V1}/{settings['DOTENV_CLOUD_ORG']}/secrets/versions?"
+                                              + urllib.parse.urlencode(query), token=token).json["data"]), 1)
+        finally:
+            demo.stop()
+
+    def test_a_bad_seed_is_one_line_on_stderr_and_exit_78(self):
+        for seed, message in (({"organizations": [{"id": "not-a-ulid"}]},
+                               "organizations[0]: id must be a ULID (26 Crockford base32 characters)"),
+                              ({"organizations": [{"projects": [{"slug": "key"}]}]},
+                               "organizations[0].projects[0]: The slug key is reserved."),
+                              ({"organizations": [{"projects": [{"slug": "c", "encryption": "client"}]}]},
+                               "organizations[0].projects[0]: a client-managed project needs client_key, "
+                               "base64 of 32 bytes")):
+            with self.subTest(message=message):
+                path = os.path.join(server.dir, "bad-seed.json")
+                with open(path, "w") as handle:
+                    json.dump(seed, handle)
+                result = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                                      "dotenv_cloud_server.py"), "--seed", path],
+                                        capture_output=True, text=True, timeout=30)
+                self.assertEqual((result.returncode, result.stdout), (78, ""))
+                self.assertEqual(result.stderr, f"dotenv_cloud_server: bad seed {path}: {message}\n")
+
+
+class AuthTest(Case):
+    def test_401_without_a_token(self):
+        self.assertError(api("GET", "/me", token=None), 401,
+                         {"message": "Unauthenticated.", "error": "unauthenticated"})
+
+    def test_401_for_an_unknown_token(self):
+        self.assertError(api("GET", "/me", token="nope"), 401,
+                         {"message": "The token is invalid.", "error": "unauthenticated"})
+
+    def test_401_token_expired_for_an_expired_token(self):
+        self.assertError(api("GET", f"/{ORG}/projects", token="tok-expired"), 401,
+                         {"message": "The token has expired.", "error": "token_expired"})
+
+    def test_403_names_the_missing_ability(self):
+        self.assertError(api("GET", f"/{ORG}/api/key", token="tok-reader"), 403,
+                         {"message": "The token lacks the ability key:retrieve.", "error": "forbidden",
+                          "required_ability": "key:retrieve"})
+        self.assertError(resolve({"project": "api", "include": "key"}, token="tok-reader"), 403,
+                         {"message": "The token lacks the ability key:retrieve.", "error": "forbidden",
+                          "required_ability": "key:retrieve"})
+        self.assertEqual(resolve({"project": "api"}, token="tok-reader").status, 200)
+
+    def test_403_for_a_project_outside_the_token_scope(self):
+        self.assertError(resolve({"project": "mut"}, token="tok-scoped"), 403,
+                         {"message": "The token is not allowed to access project mut.", "error": "forbidden",
+                          "required_ability": "secret:read"})
+        listed = api("GET", f"/{ORG}/projects", token="tok-scoped").json
+        self.assertEqual([p["slug"] for p in listed["data"]], ["api"])
+        self.assertEqual(listed["meta"]["total"], 1)
+        self.assertEqual(api("POST", f"/{ORG}/projects", {"slug": "zz"}, token="tok-scoped").status, 403)
+
+    def test_another_organization_is_not_found(self):
+        self.assertError(api("GET", f"/{ORG_B}/projects"), 404,
+                         {"message": "Organization not found.", "error": "not_found"})
+
+    def test_me_describes_an_organization_token(self):
+        data = api("GET", "/me", token="tok-scoped").json["data"]
+        self.assertEqual(data["type"], "organization_token")
+        self.assertEqual(data["organization"], {"id": ORG, "name": "Test A"})
+        self.assertEqual(data["projects"], ["api"])
+        self.assertIn("key:rotate", data["abilities"])
+        self.assertIsNone(data["expires_at"])
+
+    def test_a_user_token_has_the_abilities_of_its_role(self):
+        me = api("GET", "/me", token="tok-alice").json["data"]
+        self.assertEqual((me["type"], me["email"]), ("user", "alice@example.com"))
+        orgs = api("GET", "/organizations", token="tok-alice").json["data"]
+        self.assertEqual({o["id"] for o in orgs}, {ORG, ORG_B})
+        self.assertEqual(api("GET", f"/{ORG_B}/api/secrets", token="tok-alice").status, 200)
+        self.assertEqual(api("GET", f"/{ORG_B}/api/key", token="tok-alice").json["required_ability"], "key:retrieve")
+
+
+class OrganizationTest(Case):
+    def test_organization_and_organizations_for_an_org_token(self):
+        self.assertEqual(api("GET", "/organization").json["data"]["id"], ORG)
+        self.assertEqual([o["id"] for o in api("GET", "/organizations").json["data"]], [ORG])
+        self.assertEqual(api("GET", "/organization", token="tok-reader").json["required_ability"],
+                         "organization:read")
+
+    def test_only_a_user_can_create_an_organization_and_becomes_its_owner(self):
+        self.assertError(api("POST", "/organizations", {"name": "X"}), 403,
+                         {"message": "Only a user token can create organizations.", "error": "forbidden"})
+        created = api("POST", "/organizations", {"name": "New Co"}, token="tok-alice")
+        self.assertEqual(created.status, 201)
+        org_id = created.json["data"]["id"]
+        self.assertRegex(org_id, "^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
+        self.assertEqual(created.json["data"]["plan"], "free")
+        self.assertEqual(api("POST", f"/{org_id}/projects", {"slug": "p"}, token="tok-alice").status, 201)
+        self.assertEqual(api("POST", "/organizations", {}, token="tok-alice").json["errors"],
+                         {"name": ["The name field is required."]})
+
+    def test_plans_are_a_paginated_list(self):
+        answer = api("GET", "/plans?per_page=2&page=2").json
+        self.assertEqual(answer["meta"], {"page": 2, "per_page": 2, "total": 3})
+        self.assertEqual([p["slug"] for p in answer["data"]], ["business"])
+        self.assertEqual(api("GET", "/plans?per_page=101").json["errors"],
+                         {"per_page": ["The per_page must be an integer between 1 and 100."]})
+
+    def test_the_deprecated_long_form_reaches_the_same_handlers(self):
+        short = api("GET", f"/{ORG}/api/web/production/secrets")
+        long = api("GET", f"/organizations/{ORG}/projects/api/targets/web/environments/production/secrets")
+        self.assertEqual(long.json, short.json)
+        self.assertEqual(long.header("Deprecation"), "true")
+        self.assertIsNone(short.header("Deprecation"))
+        self.assertEqual(api("GET", f"/organizations/{ORG}").json["data"]["id"], ORG)
+        self.assertEqual(api("GET", f"/organizations/{ORG}/projects/api/key").json["data"]["mode"], "server")
+        self.assertEqual(api("GET", f"/organizations/{ORG}/secrets/resolve?project=api").status, 200)
+
+
+class CrudTest(Case):
+    def test_project_target_environment_life_cycle(self):
+        created = api("POST", f"/{ORG}/projects", {"slug": "life", "name": "Life"})
+        self.assertEqual(created.status, 201)
+        project = created.json["data"]
+        self.assertEqual(set(project), {"id", "slug", "name", "encryption", "key_version", "created_at",
+                                        "updated_at"})
+        self.assertEqual(project["encryption"], "server")
+        self.assertEqual(api("POST", f"/{ORG}/life/targets", {"slug": "web"}).status, 201)
+        self.assertEqual(api("POST", f"/{ORG}/life/web/environments", {"slug": "prod"}).status, 201)
+        renamed = api("PATCH", f"/{ORG}/life/web/prod", {"slug": "production", "name": "Production"})
+        self.assertEqual(renamed.json["data"]["slug"], "production")
+        self.assertEqual(api("GET", f"/{ORG}/life/web/production").json["data"]["name"], "Production")
+        self.assertEqual(api("GET", f"/{ORG}/life/web/prod").status, 404)
+        self.assertEqual(api("PATCH", f"/{ORG}/life", {"slug": "life2"}).json["data"]["id"], project["id"])
+        self.assertEqual([e["slug"] for e in api("GET", f"/{ORG}/life2/web/environments").json["data"]],
+                         ["production"])
+        self.assertEqual(api("PATCH", f"/{ORG}/life2/web", {"name": "Web!"}).json["data"]["name"], "Web!")
+        self.assertEqual(api("DELETE", f"/{ORG}/life2/web/production").status, 204)
+        self.assertEqual(api("DELETE", f"/{ORG}/life2/web").status, 204)
+        self.assertEqual(api("GET", f"/{ORG}/life2/targets").json["data"], [])
+        self.assertEqual(api("DELETE", f"/{ORG}/life2").status, 204)
+        self.assertError(api("GET", f"/{ORG}/life2"), 404, {"message": "Project life2 not found.",
+                                                             "error": "not_found"})
+
+    def test_slug_rules_and_reserved_words(self):
+        for slug in ("Upper", "-dash", "", "a" * 65, "sp ace", "dot.ted"):
+            answer = api("POST", f"/{ORG}/projects", {"slug": slug})
+            self.assertEqual(answer.status, 422, slug)
+            self.assertEqual(answer.json["errors"], {"slug": ["The slug must match ^[a-z0-9][a-z0-9_-]{0,63}$."]})
+        for word in ("projects", "targets", "environments", "secrets", "key", "versions", "resolve"):
+            self.assertError(api("POST", f"/{ORG}/crud/targets", {"slug": word}), 422,
+                             {"message": f"The slug {word} is reserved.", "error": "validation_failed",
+                              "errors": {"slug": [f"The slug {word} is reserved."]}})
+        self.assertEqual(api("POST", f"/{ORG}/crud/targets", {"slug": "0_ok-" + "a" * 59}).status, 201)
+
+    def test_a_taken_slug_is_a_conflict(self):
+        self.assertError(api("POST", f"/{ORG}/projects", {"slug": "api"}), 409,
+                         {"message": "The slug api is already taken.", "error": "conflict"})
+        self.assertEqual(api("PATCH", f"/{ORG}/rot", {"slug": "api"}).status, 409)
+
+    def test_plan_limits_answer_403_plan_limit(self):
+        for index in range(3):
+            self.assertEqual(api("POST", f"/{ORG_FREE}/projects", {"slug": f"p{index}"}, token="tok-free").status, 201)
+        self.assertError(api("POST", f"/{ORG_FREE}/projects", {"slug": "p3"}, token="tok-free"), 403,
+                         {"message": "The free plan allows 3 projects.", "error": "plan_limit"})
+
+    def test_creating_a_client_managed_project_needs_a_key_proof(self):
+        answer = api("POST", f"/{ORG}/projects", {"slug": "cm", "encryption": "client"})
+        self.assertEqual(answer.json["errors"], {"key_proof": ["The key_proof must be {algorithm, iterations, "
+                                                               "salt, proof}."]})
+        salt = os.urandom(16)
+        proof = {"algorithm": "pbkdf2-sha256", "iterations": ITERATIONS, "salt": base64.b64encode(salt).decode(),
+                 "proof": reference_proof(CLIENT_KEY, salt, ITERATIONS)}
+        created = api("POST", f"/{ORG}/projects", {"slug": "cm", "encryption": "client", "key_proof": proof})
+        self.assertEqual(created.status, 201)
+        self.assertEqual(api("GET", f"/{ORG}/cm/key").json["data"], {"mode": "client", "version": 1,
+                                                                      "key_proof": proof})
+        self.assertEqual(api("PATCH", f"/{ORG}/cm", {"encryption": "server"}).json["errors"],
+                         {"encryption": ["The encryption of a project cannot change."]})
+
+    def test_abilities_guard_each_resource(self):
+        cases = [("POST", f"/{ORG}/projects", {"slug": "x"}, "project:create"),
+                 ("PATCH", f"/{ORG}/crud", {"name": "x"}, "project:update"),
+                 ("DELETE", f"/{ORG}/crud", None, "project:delete"),
+                 ("GET", f"/{ORG}/crud/targets", None, "target:read"),
+                 ("POST", f"/{ORG}/crud/targets", {"slug": "x"}, "target:create"),
+                 ("GET", f"/{ORG}/api/web/environments", None, "environment:read"),
+                 ("PUT", f"/{ORG}/secrets", {"project": "crud", "blob": "x", "key_version": 1}, "secret:write"),
+                 ("POST", f"/{ORG}/crud/key/rotate", None, "key:rotate")]
+        for method, path, body, ability in cases:
+            answer = api(method, path, body, token="tok-reader")
+            self.assertEqual((answer.status, answer.json.get("required_ability")), (403, ability), path)
+
+
+class SecretsTest(Case):
+    def test_the_three_level_reads_return_blobs_that_open_with_the_project_key(self):
+        key = key_of("api")
+        resolved = resolve({"project": "api", "target": "web", "environment": "production", "merge": "1"}).json
+        ids = {lv["level"]: lv["id"] for lv in resolved["data"]["levels"]}
+        for path, kind, text in ((f"/{ORG}/api/secrets", "project", "A=project\nSHARED=project\n"),
+                                 (f"/{ORG}/api/web/secrets", "target", None),
+                                 (f"/{ORG}/api/web/production/secrets", "environment", "SHARED=environment\nE=1\n")):
+            data = api("GET", path).json["data"]
+            self.assertEqual((data["level"], data["id"]), (kind, ids[kind]))
+            if text is None:
+                self.assertEqual(data, {"level": "target", "id": ids["target"], "version": None,
+                                        "key_version": None, "blob": None, "updated_at": None})
+            else:
+                self.assertEqual(reference_open(key, ORG, data["id"], data["blob"]), text)
+
+    def test_resolve_with_merge_and_key_has_the_documented_shape(self):
+        data = resolve({"project": "api", "target": "web", "environment": "production", "merge": "1",
+                        "include": "key"}).json["data"]
+        self.assertEqual(list(data), ["organization", "project", "target", "environment", "levels", "key"])
+        self.assertEqual(data["organization"], {"id": ORG})
+        self.assertEqual(set(data["project"]), {"id", "slug", "encryption"})
+        self.assertEqual(data["target"]["slug"], "web")
+        self.assertEqual(set(data["environment"]), {"id", "slug"})
+        self.assertEqual([lv["level"] for lv in data["levels"]], ["project", "target", "environment"])
+        for entry in data["levels"]:
+            self.assertEqual(list(entry), ["level", "id", "version", "key_version", "blob", "updated_at"])
+        self.assertIsNone(data["levels"][1]["blob"])
+        self.assertEqual(data["levels"][2]["key_version"], 1)
+        self.assertRegex(data["levels"][2]["updated_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertEqual(data["key"]["mode"], "server")
+        key = base64.b64decode(data["key"]["key"])
+        self.assertEqual(len(key), 32)
+        self.assertEqual(reference_open(key, ORG, data["environment"]["id"], data["levels"][2]["blob"]),
+                         "SHARED=environment\nE=1\n")
+
+    def test_resolve_without_merge_returns_only_the_deepest_level(self):
+        data = resolve({"project": "api", "target": "worker"}).json["data"]
+        self.assertEqual([lv["level"] for lv in data["levels"]], ["target"])
+        self.assertIsNone(data["environment"])
+        self.assertNotIn("key", data)
+        project_only = resolve({"project": "api", "merge": "1"}).json["data"]
+        self.assertEqual((project_only["target"], len(project_only["levels"])), (None, 1))
+
+    def test_resolve_for_a_client_managed_project_gives_the_key_proof(self):
+        data = resolve({"project": "billing", "target": "web", "environment": "production", "merge": "1",
+                        "include": "key"}).json["data"]
+        key = data["key"]
+        self.assertEqual((key["mode"], key["version"], key["key_proof"]["algorithm"]), ("client", 1, "pbkdf2-sha256"))
+        salt = base64.b64decode(key["key_proof"]["salt"])
+        self.assertEqual(key["key_proof"]["proof"], reference_proof(CLIENT_KEY, salt, key["key_proof"]["iterations"]))
+        self.assertEqual([reference_open(CLIENT_KEY, ORG, lv["id"], lv["blob"]) for lv in data["levels"]
+                          if lv["blob"]], ["B=1\n", "B=2\n"])
+
+    def test_resolve_validates_its_query_and_names_what_is_missing(self):
+        self.assertEqual(resolve({"project": "api", "environment": "production"}).json["errors"],
+                         {"environment": ["The environment needs a target."]})
+        self.assertEqual(resolve({}).json["errors"], {"project": ["The project field is required."]})
+        self.assertError(resolve({"project": "api", "target": "nope"}), 404,
+                         {"message": "Target nope not found.", "error": "not_found"})
+        self.assertError(resolve({"project": "api", "target": "web", "environment": "nope"}), 404,
+                         {"message": "Environment nope not found.", "error": "not_found"})
+
+    def test_a_blob_bound_to_one_level_does_not_open_at_another(self):
+        key = key_of("api")
+        data = resolve({"project": "api", "target": "web", "environment": "production", "merge": "1"}).json["data"]
+        project_blob = data["levels"][0]["blob"]
+        with self.assertRaises(Exception):
+            reference_open(key, ORG, data["environment"]["id"], project_blob)
+        with self.assertRaises(Exception):
+            reference_open(key, ORG_B, data["project"]["id"], project_blob)
+
+
+class WriteTest(Case):
+    def put(self, text, project="mut", token="tok-full", **more):
+        key = key_of(project) if project != "billing" else CLIENT_KEY
+        chain = resolve({"project": project, "target": "web", "environment": "production", "merge": "1"}).json["data"]
+        body = {"project": project, "target": "web", "environment": "production", "key_version": 1,
+                "blob": reference_seal(key, 1, ORG, chain["environment"]["id"], text)}
+        body.update(more)
+        return api("PUT", f"/{ORG}/secrets", body, token=token), chain
+
+    def test_upsert_saves_a_backup_and_honours_base_version(self):
+        before = api("GET", f"/{ORG}/mut/web/production/secrets").json["data"]
+        answer, chain = self.put("M=2\n", base_version=before["version"])
+        self.assertEqual(answer.status, 200, answer.body)
+        self.assertEqual(answer.json["data"]["version"], before["version"] + 1)
+        versions = api("GET", f"/{ORG}/secrets/versions?project=mut&target=web&environment=production").json["data"]
+        self.assertEqual(versions[0]["version"], before["version"])
+        stale, _ = self.put("M=3\n", base_version=before["version"])
+        self.assertError(stale, 409, {"message": f"The level is at version {before['version'] + 1}, "
+                                                 f"not {before['version']}.", "error": "version_conflict"})
+        current = api("GET", f"/{ORG}/mut/web/production/secrets").json["data"]
+        self.assertEqual(reference_open(key_of("mut"), ORG, current["id"], current["blob"]), "M=2\n")
+
+    def test_upsert_rejects_malformed_blobs_and_stale_key_versions(self):
+        answer = api("PUT", f"/{ORG}/secrets", {"project": "mut", "blob": "dcv2:1:AAAA", "key_version": 1})
+        self.assertEqual(answer.json["errors"], {"blob": [
+            "The blob must be dcv1:<key_version>:<base64 of nonce and ciphertext>, padded to 256 bytes."]})
+        short = "dcv1:1:" + base64.b64encode(os.urandom(24 + 100 + 16)).decode()
+        self.assertEqual(api("PUT", f"/{ORG}/secrets", {"project": "mut", "blob": short, "key_version": 1}).status, 422)
+        answer, _ = self.put("M=9\n", key_version=2)
+        self.assertEqual(answer.json["errors"], {
+            "blob": ["The blob's key version differs from key_version."],
+            "key_version": ["The key_version must be the current key version (1)."]})
+        self.assertEqual(api("PUT", f"/{ORG}/secrets", {"project": "mut", "key_version": 1}).json["errors"],
+                         {"blob": ["The blob field is required."]})
+
+    def test_a_blob_over_one_mebibyte_is_413(self):
+        big = "dcv1:1:" + "A" * (1024 * 1024)
+        self.assertError(api("PUT", f"/{ORG}/secrets", {"project": "mut", "blob": big, "key_version": 1}), 413,
+                         {"message": "The blob is larger than 1 MiB.", "error": "payload_too_large"})
+
+    def test_client_managed_writes_need_the_matching_key_proof(self):
+        missing, _ = self.put("B=3\n", project="billing")
+        self.assertEqual(missing.json["errors"], {"key_proof": ["A client-managed project needs key_proof."]})
+        wrong, _ = self.put("B=3\n", project="billing", key_proof=base64.b64encode(bytes(32)).decode())
+        self.assertError(wrong, 409, {"message": "The key proof does not match project billing.",
+                                      "error": "key_proof_mismatch"})
+        proof = api("GET", f"/{ORG}/billing/key").json["data"]["key_proof"]["proof"]
+        right, chain = self.put("B=3\n", project="billing", key_proof=proof)
+        self.assertEqual(right.status, 200, right.body)
+        blob = api("GET", f"/{ORG}/billing/web/production/secrets").json["data"]["blob"]
+        self.assertEqual(reference_open(CLIENT_KEY, ORG, chain["environment"]["id"], blob), "B=3\n")
+
+    def test_clear_empties_the_level_after_a_backup(self):
+        self.assertEqual(self.put("M=clear-me\n")[0].status, 200)
+        self.assertEqual(api("DELETE", f"/{ORG}/secrets", {"project": "mut", "target": "web",
+                                                            "environment": "production"}).status, 204)
+        self.assertIsNone(api("GET", f"/{ORG}/mut/web/production/secrets").json["data"]["blob"])
+        newest = api("GET", f"/{ORG}/secrets/versions", {"project": "mut", "target": "web",
+                                                          "environment": "production"}).json["data"][0]
+        blob = api("GET", f"/{ORG}/secrets/versions/{newest['id']}").json["data"]["blob"]
+        self.assertEqual(reference_open(key_of("mut"), ORG, newest["level_id"], blob), "M=clear-me\n")
+        self.assertEqual(self.put("M=1\n", base_version=0)[0].status, 200)
+
+
+class VersionsTest(Case):
+    def test_versions_life_cycle(self):
+        where = {"project": "mut"}
+        key = key_of("mut")
+        project_id = api("GET", f"/{ORG}/mut").json["data"]["id"]
+        for text in ("M=a\n", "M=b\n"):
+            body = {"project": "mut", "key_version": 1, "blob": reference_seal(key, 1, ORG, project_id, text)}
+            self.assertEqual(api("PUT", f"/{ORG}/secrets", body).status, 200)
+        listed = api("GET", f"/{ORG}/secrets/versions?project=mut").json
+        versions = listed["data"]
+        self.assertEqual([v["version"] for v in versions], [2, 1])
+        self.assertNotIn("blob", versions[0])
+        shown = api("GET", f"/{ORG}/secrets/versions/{versions[0]['id']}").json["data"]
+        self.assertEqual(reference_open(key, ORG, project_id, shown["blob"]), "M=a\n")
+        restored = api("POST", f"/{ORG}/secrets/versions/{versions[1]['id']}/restore")
+        self.assertEqual(restored.json["data"]["version"], 4)
+        current = api("GET", f"/{ORG}/mut/secrets").json["data"]
+        self.assertEqual(reference_open(key, ORG, project_id, current["blob"]), "M=0\n")
+        self.assertEqual([v["version"] for v in api("GET", f"/{ORG}/secrets/versions", where).json["data"]], [3, 2, 1])
+        self.assertEqual(api("DELETE", f"/{ORG}/secrets/versions/{versions[0]['id']}").status, 204)
+        self.assertError(api("GET", f"/{ORG}/secrets/versions/{versions[0]['id']}"), 404,
+                         {"message": "Version not found.", "error": "not_found"})
+        self.assertEqual(api("DELETE", f"/{ORG}/secrets/versions", where).status, 204)
+        self.assertEqual(api("GET", f"/{ORG}/secrets/versions", where).json["data"], [])
+
+    def test_versions_need_secret_read_and_write(self):
+        listed = api("GET", f"/{ORG}/secrets/versions?project=api&target=web&environment=production",
+                     token="tok-reader")
+        self.assertEqual(listed.status, 200)
+        self.assertEqual(api("DELETE", f"/{ORG}/secrets/versions", {"project": "api"},
+                             token="tok-reader").json["required_ability"], "secret:write")
+
+
+class KeysTest(Case):
+    def test_key_and_history_of_a_server_managed_project(self):
+        data = api("GET", f"/{ORG}/api/key").json["data"]
+        self.assertEqual((data["mode"], data["version"]), ("server", 1))
+        history = api("GET", f"/{ORG}/api/key/history").json["data"]
+        self.assertEqual([(h["version"], h["key"]) for h in history], [(1, data["key"])])
+
+    def test_rotation_re_encrypts_current_blobs_and_keeps_old_keys_in_history(self):
+        old_key = key_of("rot")
+        query = {"project": "rot", "target": "web", "environment": "production", "merge": "1"}
+        before = resolve(query).json["data"]["levels"]
+        rotated = api("POST", f"/{ORG}/rot/key/rotate")
+        self.assertEqual(rotated.status, 200, rotated.body)
+        self.assertEqual(rotated.json["data"]["version"], 2)
+        self.assertEqual(rotated.json["data"]["reencrypted_levels"], 3)
+        new_key = key_of("rot")
+        after = resolve(query).json["data"]["levels"]
+        for old, new in zip(before, after):
+            self.assertTrue(new["blob"].startswith("dcv1:2:"))
+            self.assertEqual((new["key_version"], new["version"]), (2, old["version"]))
+            self.assertEqual(reference_open(new_key, ORG, new["id"], new["blob"]),
+                             reference_open(old_key, ORG, old["id"], old["blob"]))
+        history = api("GET", f"/{ORG}/rot/key/history").json["data"]
+        self.assertEqual([h["version"] for h in history], [2, 1])
+        self.assertIsNotNone(history[1]["retired_at"])
+        self.assertEqual(base64.b64decode(history[1]["key"]), old_key)
+        self.assertEqual(api("POST", f"/{ORG}/billing/key/rotate").json,
+                         {"message": "Project billing is client-managed; use key/reencrypt.", "error": "conflict"})
+
+    def test_client_managed_reencryption_is_atomic_and_leaves_retired_versions(self):
+        resolved = resolve({"project": "vault", "target": "web", "environment": "production", "merge": "1",
+                            "include": "key"}).json["data"]
+        old_proof = resolved["key"]["key_proof"]["proof"]
+        levels = [lv for lv in resolved["levels"] if lv["blob"]]
+        salt = os.urandom(16)
+        new_proof = {"algorithm": "pbkdf2-sha256", "iterations": ITERATIONS, "salt": base64.b64encode(salt).decode(),
+                     "proof": reference_proof(NEW_CLIENT_KEY, salt, ITERATIONS)}
+        items = [{"id": lv["id"], "base_version": lv["version"],
+                  "blob": reference_seal(NEW_CLIENT_KEY, 2, ORG, lv["id"],
+                                         reference_open(CLIENT_KEY, ORG, lv["id"], lv["blob"]))} for lv in levels]
+        body = {"key_version": 2, "key_proof": old_proof, "new_key_proof": new_proof, "levels": items[:1]}
+        partial = api("POST", f"/{ORG}/vault/key/reencrypt", body)
+        self.assertEqual(partial.json["errors"], {"levels": ["Every level with a blob must be re-encrypted; 1 missing."]})
+        wrong = api("POST", f"/{ORG}/vault/key/reencrypt", dict(body, levels=items, key_proof=new_proof["proof"]))
+        self.assertEqual(wrong.json["error"], "key_proof_mismatch")
+        self.assertEqual(api("GET", f"/{ORG}/vault/key").json["data"]["version"], 1)
+        done = api("POST", f"/{ORG}/vault/key/reencrypt", dict(body, levels=items))
+        self.assertEqual(done.status, 200, done.body)
+        self.assertEqual(done.json["data"], {"mode": "client", "version": 2, "key_proof": new_proof})
+        after = resolve({"project": "vault", "target": "web", "environment": "production", "merge": "1"}).json
+        texts = [reference_open(NEW_CLIENT_KEY, ORG, lv["id"], lv["blob"]) for lv in after["data"]["levels"] if lv["blob"]]
+        self.assertEqual(texts, ["V=project\n", "V=env\n"])
+        retired = api("GET", f"/{ORG}/vault/key/retired-versions").json["data"]
+        self.assertEqual(len(retired), 1)
+        old = retired[0]
+        self.assertEqual((old["key_version"], reference_open(CLIENT_KEY, ORG, old["level_id"], old["blob"])),
+                         (1, "V=older\n"))
+        self.assertEqual(api("POST", f"/{ORG}/secrets/versions/{old['id']}/restore").json["error"], "conflict")
+        fixed = reference_seal(NEW_CLIENT_KEY, 2, ORG, old["level_id"], "V=older\n")
+        posted = api("POST", f"/{ORG}/vault/key/retired-versions",
+                     {"versions": [{"id": old["id"], "blob": fixed, "key_version": 2}]})
+        self.assertEqual(posted.json, {"data": {"updated": 1}})
+        self.assertEqual(api("GET", f"/{ORG}/vault/key/retired-versions").json["data"], [])
+        self.assertEqual(api("POST", f"/{ORG}/secrets/versions/{old['id']}/restore").status, 200)
+        self.assertEqual(len(api("GET", f"/{ORG}/vault/key/history").json["data"]), 2)
+
+    def test_reencrypt_needs_key_rotate_and_is_client_managed_only(self):
+        self.assertEqual(api("POST", f"/{ORG}/api/key/reencrypt", {}).json,
+                         {"message": "Project api is server-managed; use key/rotate.", "error": "conflict"})
+        self.assertEqual(api("POST", f"/{ORG}/vault/key/reencrypt", {}, token="tok-reader").json["required_ability"],
+                         "key:rotate")
+
+
+def pkce_pair():
+    verifier = base64.urlsafe_b64encode(os.urandom(40)).rstrip(b"=").decode()
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+class OAuthTest(Case):
+    REDIRECT = "http://127.0.0.1:53682/callback"
+
+    def authorize(self, challenge, **more):
+        query = {"response_type": "code", "client_id": "cli", "redirect_uri": self.REDIRECT,
+                 "code_challenge": challenge, "code_challenge_method": "S256", "state": "st4te"}
+        query.update(more)
+        answer = server.request("GET", "/oauth/authorize?" + urllib.parse.urlencode(query))
+        self.assertEqual(answer.status, 302, answer.body)
+        location = urllib.parse.urlsplit(answer.header("Location"))
+        self.assertEqual(f"{location.scheme}://{location.netloc}{location.path}", self.REDIRECT)
+        return dict(urllib.parse.parse_qsl(location.query))
+
+    def token(self, body):
+        return server.request("POST", "/api/oauth/token", body=body)
+
+    def test_authorization_code_with_pkce_then_refresh(self):
+        verifier, challenge = pkce_pair()
+        params = self.authorize(challenge)
+        self.assertEqual(params["state"], "st4te")
+        answer = self.token({"grant_type": "authorization_code", "code": params["code"], "client_id": "cli",
+                             "code_verifier": verifier, "redirect_uri": self.REDIRECT})
+        self.assertEqual(answer.status, 200, answer.body)
+        tokens = answer.json
+        self.assertEqual(set(tokens), {"access_token", "token_type", "expires_in", "refresh_token"})
+        self.assertEqual((tokens["token_type"], tokens["expires_in"]), ("Bearer", 3600))
+        self.assertEqual(api("GET", "/me", token=tokens["access_token"]).json["data"]["email"], "alice@example.com")
+        reused = self.token({"grant_type": "authorization_code", "code": params["code"], "client_id": "cli",
+                             "code_verifier": verifier, "redirect_uri": self.REDIRECT})
+        self.assertEqual(reused.status, 401)
+        refreshed = self.token({"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
+                                "client_id": "cli"})
+        self.assertEqual(refreshed.status, 200, refreshed.body)
+        self.assertNotEqual(refreshed.json["access_token"], tokens["access_token"])
+        self.assertEqual(api("GET", "/me", token=refreshed.json["access_token"]).status, 200)
+        again = self.token({"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"], "client_id": "cli"})
+        self.assertEqual(again.json, {"error": "invalid_request",
+                                      "error_description": "The refresh token is invalid, used or expired."})
+
+    def test_a_wrong_verifier_fails(self):
+        verifier, challenge = pkce_pair()
+        params = self.authorize(challenge)
+        other, _ = pkce_pair()
+        answer = self.token({"grant_type": "authorization_code", "code": params["code"], "client_id": "cli",
+                             "code_verifier": other, "redirect_uri": self.REDIRECT})
+        self.assertError(answer, 401, {"error": "invalid_request",
+                                       "error_description": "The code_verifier does not match the code_challenge."})
+
+    def test_bad_requests_to_the_token_endpoint(self):
+        self.assertError(self.token({"grant_type": "password"}), 400, {
+            "error": "invalid_request", "error_description": "The grant_type must be authorization_code or refresh_token."})
+        self.assertEqual(self.token({"grant_type": "authorization_code"}).json["error_description"],
+                         "Missing code, client_id, code_verifier, redirect_uri.")
+
+    def test_authorize_refuses_a_non_loopback_redirect_and_plain_challenges(self):
+        answer = server.request("GET", "/oauth/authorize?" + urllib.parse.urlencode(
+            {"response_type": "code", "client_id": "cli", "redirect_uri": "https://evil.example/cb"}))
+        self.assertEqual(answer.status, 400)
+        params = self.authorize("x" * 43, code_challenge_method="plain")
+        self.assertEqual((params["error"], params["state"]), ("invalid_request", "st4te"))
+
+
+class TelemetryTest(Case):
+    def test_telemetry_needs_no_token(self):
+        answer = api("POST", "/telemetry", {"event": "x"}, token=None)
+        self.assertEqual(answer.status, 204)
+        self.assertEqual(answer.header("X-RateLimit-Limit"), "60")
+
+
+class RateLimitTest(Case):
+    @classmethod
+    def setUpClass(cls):
+        cls.small = ServerProcess(SEED, "--rate-limit", "3", "--rate-window", "1.5", "--telemetry-rate-limit", "2",
+                                  "--oauth-rate-limit", "1")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.small.stop()
+
+    def test_limits_per_organization_then_429_with_retry_after(self):
+        path = f"{V1}/{ORG}/projects"
+        remaining = [self.small.request("GET", path, token="tok-full").header("X-RateLimit-Remaining")
+                     for _ in range(3)]
+        self.assertEqual(remaining, ["2", "1", "0"])
+        refused = self.small.request("GET", path, token="tok-reader")
+        self.assertError(refused, 429, {"message": "Too many requests.", "error": "rate_limited"})
+        self.assertIn(refused.header("Retry-After"), ("1", "2"))
+        self.assertEqual(refused.header("X-RateLimit-Remaining"), "0")
+        self.assertEqual(self.small.request("GET", f"{V1}/{ORG_B}/projects", token="tok-b").status, 200)
+        time.sleep(int(refused.header("Retry-After")) + 0.1)
+        self.assertEqual(self.small.request("GET", path, token="tok-full").status, 200)
+
+    def test_unauthenticated_requests_count_per_ip_and_telemetry_separately(self):
+        statuses = [self.small.request("GET", f"{V1}/me").status for _ in range(4)]
+        self.assertEqual(statuses, [401, 401, 401, 429])
+        telemetry = [self.small.request("POST", f"{V1}/telemetry", body={}).status for _ in range(3)]
+        self.assertEqual(telemetry, [204, 204, 429])
+        oauth = [self.small.request("POST", "/api/oauth/token", body={}).status for _ in range(2)]
+        self.assertEqual(oauth, [400, 429])
+
+    def test_the_control_endpoint_is_absent_without_the_flag(self):
+        self.assertEqual(self.small.request("GET", "/__control/log").status, 404)
+
+
+class FaultTest(Case):
+    PATH = f"{V1}/{ORG}/secrets/resolve"
+    QUERY = "?project=api&target=web&environment=production&merge=1"
+
+    def setUp(self):
+        server.control("POST", "reset")
+
+    def get(self, timeout=10):
+        return server.request("GET", self.PATH + self.QUERY, token="tok-full", timeout=timeout)
+
+    def test_scripted_statuses_are_consumed_in_order_then_the_real_answer(self):
+        server.script(self.PATH, {"status": 500}, {"status": 503, "body": {"message": "busy"}, "times": 2})
+        self.assertEqual([self.get().status for _ in range(4)], [500, 503, 503, 200])
+        self.assertEqual(server.control("GET", "scripts")["data"], [])
+
+    def test_repeat_answers_forever(self):
+        server.script(self.PATH, {"status": 503, "body": "", "repeat": True})
+        self.assertEqual([self.get().status for _ in range(3)], [503, 503, 503])
+        self.assertEqual(len(server.control("GET", "scripts")["data"]), 1)
+
+    def test_429_with_any_retry_after(self):
+        for value in ("3", "Wed, 21 Oct 2015 07:28:00 GMT", "soon-ish"):
+            server.script(self.PATH, {"status": 429, "retry_after": value})
+            answer = self.get()
+            self.assertEqual((answer.status, answer.header("Retry-After")), (429, value))
+            self.assertEqual(answer.json, {"message": "Too many requests.", "error": "rate_limited"})
+
+    def test_delay_before_the_real_answer(self):
+        server.script(self.PATH, {"action": "pass", "delay": 0.4})
+        started = time.monotonic()
+        self.assertEqual(self.get().status, 200)
+        self.assertGreaterEqual(time.monotonic() - started, 0.4)
+
+    def test_drop_closes_without_an_answer(self):
+        server.script(self.PATH, {"action": "drop"})
+        with self.assertRaises((http.client.RemoteDisconnected, ConnectionError, ssl.SSLError)):
+            self.get()
+
+    def test_reset_mid_body(self):
+        server.script(self.PATH, {"action": "reset"})
+        with self.assertRaises((ConnectionResetError, http.client.IncompleteRead, ssl.SSLError)):
+            self.get()
+
+    def test_truncated_body(self):
+        server.script(self.PATH, {"action": "truncate", "body": '{"data": {"levels": ['})
+        connection = server.connection()
+        connection.request("GET", self.PATH, headers={"Authorization": "Bearer tok-full"})
+        response = connection.getresponse()
+        self.assertEqual(int(response.getheader("Content-Length")), len('{"data": {"levels": [') + 1000)
+        with self.assertRaises((http.client.IncompleteRead, ssl.SSLError, ConnectionError)):
+            response.read()
+        connection.close()
+
+    def test_non_json_body(self):
+        server.script(self.PATH, {"action": "non_json"})
+        answer = self.get()
+        self.assertEqual((answer.status, answer.header("Content-Type")), (200, "application/json"))
+        with self.assertRaises(ValueError):
+            json.loads(answer.body)
+
+    def test_huge_body_is_streamed_with_its_length(self):
+        server.script(self.PATH, {"action": "huge", "size": 3 * 1024 * 1024})
+        answer = self.get(timeout=30)
+        self.assertEqual((int(answer.header("Content-Length")), len(answer.body)), (3 * 1024 * 1024,) * 2)
+        self.assertTrue(answer.body.startswith(b'{"data":{"blob":"AAAA'))
+        server.script(self.PATH, {"action": "huge", "size": 100000, "fill": "[", "prefix": "", "chunked": True})
+        answer = self.get()
+        self.assertEqual((answer.header("Transfer-Encoding"), answer.body), ("chunked", b"[" * 100000))
+
+    def test_slow_drip(self):
+        server.script(self.PATH, {"action": "drip", "interval": 0.1, "body": "{}"})
+        started = time.monotonic()
+        self.assertEqual(self.get().body, b"{}")
+        self.assertGreaterEqual(time.monotonic() - started, 0.2)
+
+    def test_a_slow_answer_is_logged_when_its_status_line_is_sent(self):
+        server.script(self.PATH, {"action": "drip", "interval": 30})
+        connection = server.connection()
+        connection.request("GET", self.PATH + self.QUERY, headers={"Authorization": "Bearer tok-full"})
+        response = connection.getresponse()
+        self.assertEqual(response.status, 200)
+        response.close()
+        connection.close()
+        self.assertEqual([(e["status"], e["fault"]) for e in server.log()["data"]], [(200, "drip")])
+
+    def test_one_flipped_bit_breaks_only_that_blob(self):
+        key = key_of("api")
+        server.script(self.PATH, {"action": "flip_bit", "level": "environment"})
+        levels = self.get().json["data"]["levels"]
+        self.assertEqual(reference_open(key, ORG, levels[0]["id"], levels[0]["blob"]), "A=project\nSHARED=project\n")
+        with self.assertRaises(Exception):
+            reference_open(key, ORG, levels[2]["id"], levels[2]["blob"])
+        good = self.get().json["data"]["levels"][2]
+        self.assertEqual(reference_open(key, ORG, good["id"], good["blob"]), "SHARED=environment\nE=1\n")
+
+    def test_redirects_to_any_location(self):
+        for status, location in ((301, "http://127.0.0.1:1/x"), (307, "https://other.example/api")):
+            server.script(self.PATH, {"action": "redirect", "status": status, "location": location})
+            answer = self.get()
+            self.assertEqual((answer.status, answer.header("Location")), (status, location))
+
+    def test_method_and_wildcard_matching(self):
+        server.script("*", {"status": 502}, method="POST")
+        self.assertEqual(self.get().status, 200)
+        self.assertEqual(api("POST", "/telemetry", {}).status, 502)
+
+    def test_the_log_counts_requests_and_never_holds_the_token(self):
+        self.get()
+        api("GET", "/me", token=None)
+        server.script(self.PATH, {"action": "drop"})
+        with self.assertRaises(Exception):
+            self.get()
+        log = server.log()
+        entries = log["data"]
+        self.assertEqual([(e["method"], e["path"], e["status"], e["authorization"], e["fault"]) for e in entries],
+                         [("GET", self.PATH, 200, True, None), ("GET", f"{V1}/me", 401, False, None),
+                          ("GET", self.PATH, None, True, "drop")])
+        self.assertEqual(entries[0]["query"], self.QUERY[1:])
+        self.assertNotIn("tok-full", json.dumps(log))
+        self.assertEqual(log["connections"]["accepted"], 5)  # 3 requests, the script and the log itself
+        self.assertEqual(len(server.control("GET", "log?since=2")["data"]), 1)
+
+    def test_reset_can_reload_the_seed(self):
+        self.assertEqual(api("POST", f"/{ORG}/projects", {"slug": "transient"}).status, 201)
+        server.control("POST", "reset", {"reseed": True})
+        self.assertEqual(api("GET", f"/{ORG}/transient").status, 404)
+        self.assertEqual(api("GET", f"/{ORG}/api").status, 200)
+
+    def test_a_bad_script_is_refused(self):
+        answer = server.request("POST", "/__control/script", body={"path": "x", "responses": [{}]})
+        self.assertEqual(answer.status, 400)
+        self.assertEqual(answer.json["error"], "bad_script")
+
+
+if __name__ == "__main__":
+    unittest.main()
