@@ -57,12 +57,15 @@ int real_main(int argc, char** argv) {
   }
 
   const std::vector<LoadedSource> sources = load_sources(options, settings, arena.resource(), print_notice);
-  const MergeResult merged =
+  MergeResult merged =
       merge_sources(as_sources(sources), launcher_env, ParseOptions{.expand = !options.no_expand}, arena.resource());
-  const Variables secrets = select_variables(merged.variables, selection_of(options), arena.resource());
+  const std::size_t merged_count = merged.variables.size();
+  const Variables secrets = select_variables(std::move(merged.variables), selection_of(options), arena.resource());
   validate_secrets(secrets, options.allow_unsafe_names);
 
-  if (options.mode == Mode::kCheck) return write_stdout(check_report(sources, merged, secrets)), kExitOk;
+  if (options.mode == Mode::kCheck) {
+    return write_stdout(check_report(sources, merged.counts, merged_count, secrets.size())), kExitOk;
+  }
   if (options.mode == Mode::kExport) {
     return write_stdout(render_export(secrets, options.format, arena.resource())), kExitOk;
   }

@@ -45,6 +45,9 @@ MergeResult merge_sources(const std::vector<Source>& sources, const Lookup& inhe
   for (const Source& source : sources) {
     Variables parsed = parse_dotenv(source.text, source.name, lookup, options, mem);
     result.counts.push_back(parsed.size());
+    // Growing in one step keeps the arena from holding several stale copies of the list.
+    result.variables.reserve(result.variables.size() + parsed.size());
+    index.reserve(result.variables.size() + parsed.size());
     for (Variable& var : parsed) {
       auto [it, inserted] = index.try_emplace(var.name, result.variables.size());
       if (inserted) {
@@ -57,7 +60,7 @@ MergeResult merge_sources(const std::vector<Source>& sources, const Lookup& inhe
   return result;
 }
 
-Variables select_variables(const Variables& merged, const Selection& selection, std::pmr::memory_resource* mem) {
+Variables select_variables(Variables merged, const Selection& selection, std::pmr::memory_resource* mem) {
   if (!selection.prefix.empty() && !is_name_start(selection.prefix[0])) {
     throw Error(kExitUsage, fmt::format("--prefix '{}' must start with a letter or '_'", selection.prefix));
   }
@@ -68,17 +71,20 @@ Variables select_variables(const Variables& merged, const Selection& selection, 
     bool present = std::any_of(merged.begin(), merged.end(), [&](const Variable& v) { return std::string_view(v.name) == name; });
     if (!present) throw Error(kExitDataError, fmt::format("--only names {}, which no source defines", name));
   }
-  Variables out(mem);
-  out.reserve(merged.size());
-  for (const Variable& var : merged) {
-    if (!selection.only.empty() && !listed(selection.only, var.name)) continue;
-    if (listed(selection.exclude, var.name)) continue;
-    Variable copy{SecretString(mem), SecretString(var.value, mem)};
-    copy.name.reserve(selection.prefix.size() + var.name.size());
-    copy.name.append(selection.prefix).append(var.name);
-    out.push_back(std::move(copy));
+  // Filters in place: values are moved, never copied (10,000 values would otherwise
+  // cost another arena chunk).
+  std::erase_if(merged, [&](const Variable& var) {
+    return (!selection.only.empty() && !listed(selection.only, var.name)) || listed(selection.exclude, var.name);
+  });
+  if (!selection.prefix.empty()) {
+    for (Variable& var : merged) {
+      SecretString name(mem);
+      name.reserve(selection.prefix.size() + var.name.size());
+      name.append(selection.prefix).append(var.name);
+      var.name = std::move(name);
+    }
   }
-  return out;
+  return merged;
 }
 
 }  // namespace dotenv_run

@@ -33,8 +33,9 @@ struct Selection {
   std::string prefix;                // prepended to every name after only/exclude
 };
 
-// Applies --only, --exclude and --prefix. Throws Error(kExitDataError) when a name in
-// `only` is missing, and Error(kExitUsage) when the prefix cannot start a name.
-Variables select_variables(const Variables& merged, const Selection& selection, std::pmr::memory_resource* mem);
+// Applies --only, --exclude and --prefix to `merged` (moved in, filtered in place). Throws
+// Error(kExitDataError) when a name in `only` is missing, and Error(kExitUsage) when the
+// prefix cannot start a name.
+Variables select_variables(Variables merged, const Selection& selection, std::pmr::memory_resource* mem);
 
 }  // namespace dotenv_run

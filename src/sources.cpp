@@ -93,13 +93,14 @@ std::vector<Source> as_sources(const std::vector<LoadedSource>& loaded) {
   return out;
 }
 
-std::string check_report(const std::vector<LoadedSource>& loaded, const MergeResult& merged, const Variables& selected) {
+std::string check_report(const std::vector<LoadedSource>& loaded, const std::vector<std::size_t>& counts,
+                         std::size_t merged, std::size_t selected) {
   std::string out;
   for (std::size_t i = 0; i < loaded.size(); ++i) {
-    out += fmt::format("{}: {} variable{} ({})\n", loaded[i].name, merged.counts[i], merged.counts[i] == 1 ? "" : "s",
+    out += fmt::format("{}: {} variable{} ({})\n", loaded[i].name, counts[i], counts[i] == 1 ? "" : "s",
                        loaded[i].detail);
   }
-  out += fmt::format("merged: {} variables; passed to the command: {}\n", merged.variables.size(), selected.size());
+  out += fmt::format("merged: {} variables; passed to the command: {}\n", merged, selected);
   return out;
 }
 

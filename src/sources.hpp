@@ -29,7 +29,8 @@ std::vector<LoadedSource> load_sources(const Options& options, const Settings& s
 std::vector<Source> as_sources(const std::vector<LoadedSource>& loaded);
 
 // --check: one line per source with its count of names, then the total; never a value.
-std::string check_report(const std::vector<LoadedSource>& loaded, const MergeResult& merged, const Variables& selected);
+std::string check_report(const std::vector<LoadedSource>& loaded, const std::vector<std::size_t>& counts,
+                         std::size_t merged, std::size_t selected);
 
 // Reads a .env file given with --env-file into the arena. Error(kExitConfig) if it cannot be read.
 SecretString read_env_file(const std::string& path, std::pmr::memory_resource* mem);
