@@ -7,6 +7,7 @@
 
 #include "cli.hpp"
 #include "error.hpp"
+#include "error_of.hpp"
 
 using namespace dotenv_run;
 
@@ -22,14 +23,7 @@ Options parse(std::initializer_list<const char*> args) {
 }
 
 std::string usage_error(std::initializer_list<const char*> args) {
-  try {
-    parse(args);
-  } catch (const Error& e) {
-    CHECK(e.code() == kExitUsage);
-    return e.what();
-  }
-  FAIL("no error");
-  return "";
+  return testing::error_of(kExitUsage, [&] { parse(args); });
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "config.hpp"
 #include "error.hpp"
+#include "error_of.hpp"
 
 using namespace dotenv_run;
 namespace fs = std::filesystem;
@@ -40,14 +41,7 @@ struct Fixture {
     return resolve_settings(o, getenv, root / "app" / "sub", arena.resource());
   }
   std::string error(const Options& o, ExitCode code = kExitConfig) {
-    try {
-      resolve(o);
-    } catch (const Error& e) {
-      CHECK(e.code() == code);
-      return e.what();
-    }
-    FAIL("no error");
-    return "";
+    return testing::error_of(code, [&] { resolve(o); });
   }
 };
 

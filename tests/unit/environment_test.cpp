@@ -6,6 +6,7 @@
 
 #include "environment.hpp"
 #include "error.hpp"
+#include "error_of.hpp"
 
 using namespace dotenv_run;
 
@@ -34,14 +35,7 @@ std::vector<std::string> entries(const ChildEnvironment& env) {
 }
 
 std::string refusal(const Variables& v, bool allow_unsafe = false) {
-  try {
-    validate_secrets(v, allow_unsafe);
-  } catch (const Error& e) {
-    CHECK(e.code() == kExitDataError);
-    return e.what();
-  }
-  FAIL("not refused");
-  return "";
+  return testing::error_of(kExitDataError, [&] { validate_secrets(v, allow_unsafe); });
 }
 
 }  // namespace

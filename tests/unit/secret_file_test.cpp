@@ -9,6 +9,7 @@
 #include <string>
 
 #include "error.hpp"
+#include "error_of.hpp"
 #include "secret_file.hpp"
 
 using namespace dotenv_run;
@@ -32,14 +33,7 @@ struct TempDir {
 
 std::string refusal(const std::string& path) {
   SecretArena arena;
-  try {
-    read_secret_file(path, "API token", arena.resource());
-  } catch (const Error& e) {
-    CHECK(e.code() == kExitConfig);
-    return e.what();
-  }
-  FAIL("not refused");
-  return "";
+  return testing::error_of(kExitConfig, [&] { read_secret_file(path, "API token", arena.resource()); });
 }
 
 }  // namespace
