@@ -119,7 +119,7 @@ class CloudTest(unittest.TestCase):
             raise AssertionError("the server wrote on stderr:\n" + errors)
 
     def setUp(self):
-        self.server.control("POST", "reset", {"reseed": True})
+        self.reset(reseed=True)
         self.tmp = tempfile.TemporaryDirectory(prefix="dotenv-e2e-")
         self.addCleanup(self.tmp.cleanup)
         self.dir = self.tmp.name
@@ -188,7 +188,23 @@ class CloudTest(unittest.TestCase):
             self.assertRegex(r.err.decode(), pattern)
 
     def log(self):
-        return self.server.log()
+        return self.control("GET", "log")
+
+    # The server's test control: each request is a TLS connection of its own, counted here.
+
+    def control(self, method, path, body=None):
+        self.control_connections += 1
+        return self.server.control(method, path, body)
+
+    def reset(self, reseed=False):
+        """Clears scripts, log and counters (and with reseed, all state back to the seed)."""
+        self.server.control("POST", "reset", {"reseed": reseed})
+        self.control_connections = 0
+
+    def launcher_handshakes(self):
+        """TLS handshakes since the reset, succeeded or failed, other than the control requests' own."""
+        counts = self.log()["connections"]
+        return counts["accepted"] + counts["tls_failed"] - self.control_connections
 
     def resolves(self):
         """The resolve requests the server answered since the last reset."""
@@ -200,7 +216,8 @@ class CloudTest(unittest.TestCase):
         return self.resolves()
 
     def script(self, *responses, path=None, method="GET"):
-        self.server.script(path or f"/api/v1/{ORG}/secrets/resolve", *responses, method=method)
+        self.control("POST", "script", {"path": path or f"/api/v1/{ORG}/secrets/resolve", "method": method,
+                                        "responses": list(responses)})
 
     @staticmethod
     def retry_waits(r):
