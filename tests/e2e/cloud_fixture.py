@@ -84,6 +84,17 @@ with open(sys.argv[1], "w") as f:
 '''
 
 
+def seal_bytes(key, key_version, org_id, level_id, data):
+    """API.md section 8 over raw bytes (server_harness.reference_seal takes text)."""
+    from nacl import bindings
+    padded = data + b"\x80"
+    padded += bytes(-len(padded) % 256)
+    nonce = os.urandom(24)
+    sealed = bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        padded, f"dcv1:{key_version}:{org_id}:{level_id}".encode(), nonce, key)
+    return f"dcv1:{key_version}:{base64.b64encode(nonce + sealed).decode()}"
+
+
 class Result:
     def __init__(self, code, out, err, elapsed, pid):
         self.code, self.out, self.err, self.elapsed, self.pid = code, out, err, elapsed, pid
@@ -202,9 +213,23 @@ class CloudTest(unittest.TestCase):
         self.control_connections = 0
 
     def launcher_handshakes(self):
-        """TLS handshakes since the reset, succeeded or failed, other than the control requests' own."""
+        """TLS handshakes since the reset, succeeded or failed, other than the control requests' own (a test that
+        also calls the API itself, as store_level does, must not use this)."""
         counts = self.log()["connections"]
         return counts["accepted"] + counts["tls_failed"] - self.control_connections
+
+    def store_level(self, content, project="api", target="web", environment="production"):
+        """Seals `content` (bytes) here, with the project key from the API, and PUTs it as that level's blob, so a
+        level can hold what a seed cannot (bytes that are not UTF-8, a NUL)."""
+        token = TOKENS["full"]
+        key = self.server.request("GET", f"/api/v1/{ORG}/{project}/key", token=token).json["data"]
+        level = self.server.request("GET", f"/api/v1/{ORG}/{project}/{target}/{environment}/secrets",
+                                    token=token).json["data"]
+        blob = seal_bytes(base64.b64decode(key["key"]), key["version"], ORG, level["id"], content)
+        answer = self.server.request("PUT", f"/api/v1/{ORG}/secrets", token=token, body={
+            "project": project, "target": target, "environment": environment, "blob": blob,
+            "key_version": key["version"]})
+        self.assertEqual(answer.status, 200, answer.body)
 
     def resolves(self):
         """The resolve requests the server answered since the last reset."""
