@@ -253,4 +253,4 @@ class CloudTest(unittest.TestCase):
 def main():
     global BINARY
     BINARY = os.path.abspath(sys.argv.pop(1))
-    unittest.main(module="__main__", verbosity=2)
+    unittest.main(module="__main__", verbosity=1)

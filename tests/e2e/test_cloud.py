@@ -5,20 +5,15 @@ that can run here.
 Usage: test_cloud.py PATH_TO_DOTENV_RUN
 """
 import base64
-import concurrent.futures
 import email.utils
-import json
 import os
 import pwd
-import resource
 import shutil
 import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
-import unittest
 
 import cloud_fixture as fx
 from cloud_fixture import CloudTest, ORG, TOKENS, CLIENT_KEY, WRONG_CLIENT_KEY, INVALID_TOKEN
@@ -161,9 +156,9 @@ class Refusals(CloudTest):
 
     def test_an_invalid_token_exits_77_naming_where_it_came_from(self):
         path = self.token("invalid")
-        line = self.refused_once(self.launch(env=self.env(DOTENV_CLOUD_TOKEN_FILE=path)), 77,
-                                 f"the API refused the token from DOTENV_CLOUD_TOKEN_FILE={path} "
-                                 "(401 unauthenticated: The token is invalid.; request id ")
+        self.refused_once(self.launch(env=self.env(DOTENV_CLOUD_TOKEN_FILE=path)), 77,
+                          f"the API refused the token from DOTENV_CLOUD_TOKEN_FILE={path} "
+                          "(401 unauthenticated: The token is invalid.; request id ")
 
     def test_an_expired_token_says_so_and_where_it_came_from(self):
         path = self.token("expired")
@@ -426,22 +421,28 @@ class BadAnswers(CloudTest):
                              "at byte 15")
 
     def test_a_20_mib_answer_stops_at_the_cap_and_memory_stays_bounded(self):
-        def peak_rss_kib():
-            # ru_maxrss of the launcher alone: a fresh Python that runs it once and reports its children's peak.
+        def peak_rss_kib(entry):
+            # ru_maxrss of one launch: a fresh Python runs it once and reports its children's peak.
+            self.script(entry)
             code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], env=%r, cwd=%r, capture_output="
                     "True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)" % (self.env(), self.dir))
             out = subprocess.run([fx.PY, "-c", code, fx.BINARY, *LEVELS, "--", "true"], capture_output=True)
             return int(out.stdout)
 
-        baseline = peak_rss_kib()
+        with open(fx.BINARY, "rb") as f:
+            sanitized = b"__asan_init" in f.read()
+        baseline = peak_rss_kib({"action": "pass"})
+        at_the_cap = peak_rss_kib({"action": "huge", "size": 8 << 20, "chunked": True})
         for chunked in (False, True):
             with self.subTest(chunked=chunked):
-                r = self.refused_at_once({"action": "huge", "chunked": chunked},
-                                         "the API's answer is larger than 8 MiB")
-                self.script({"action": "huge", "chunked": chunked})
-                # With a Content-Length the cap refuses the answer before its body; a chunked one is read up to
-                # the cap into buffers that grow by doubling (at most about twice the cap in all).
-                self.assertLess(peak_rss_kib() - baseline, 20 * 1024, "the answer was not cut at 8 MiB")
+                self.refused_at_once({"action": "huge", "chunked": chunked}, "the API's answer is larger than 8 MiB")
+                over = peak_rss_kib({"action": "huge", "chunked": chunked})
+                # Reading stops at the cap: 20 MiB cost no more than an answer of exactly 8 MiB.
+                self.assertLess(over - at_the_cap, 2 * 1024)
+                if not sanitized:  # a sanitizer's own bookkeeping roughly doubles what the buffers cost
+                    # With a Content-Length the cap refuses the answer before its body; a chunked one is read up
+                    # to the cap into buffers that grow by doubling: at most about twice the cap in all.
+                    self.assertLess(over - baseline, 20 * 1024)
 
     def test_a_flipped_bit_in_any_level_exits_65_and_nothing_starts(self):
         for level, name in (("project", "level project api"), ("target", "level target web"),
@@ -645,7 +646,9 @@ class RateLimitedFleet(CloudTest):
               f"answered 429) in {elapsed:.1f} s", file=sys.stderr)
         self.assertEqual([code for code, _ in results], [0] * self.FLEET, [err for _, err in results if err][:3])
         self.assertEqual(sum(1 for e in requests if e["status"] == 200), self.FLEET)
-        self.assertLessEqual(per_launcher, 2.2)
+        # A retry storm (every refused launcher back in each window) is 40 + 30 + 20 + 10 = 2.5 per launcher; the
+        # spread jitter measures 1.98-2.23 (the first burst alone is 40 + 30 = 1.75).
+        self.assertLessEqual(per_launcher, 2.3)
 
 
 if __name__ == "__main__":
