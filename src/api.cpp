@@ -128,6 +128,7 @@ ResolveAnswer resolve_with(const ApiSettings& settings, const ResolveQuery& quer
   if (settings.splay > 0) env.sleep(settings.splay * env.uniform01());
   const double start = env.monotonic_now();
   const double deadline = start + settings.retry_timeout;
+  unsigned told_to_wait = 0;  // answers in a row that carried a Retry-After
   for (unsigned attempt = 1;; ++attempt) {
     // No attempt may outlive the deadline.
     request.total_timeout = std::max(0.001, std::min(settings.request_timeout, deadline - env.monotonic_now()));
@@ -148,8 +149,9 @@ ResolveAnswer resolve_with(const ApiSettings& settings, const ResolveQuery& quer
       throw status_error(response, settings, query);
     }
 
+    told_to_wait = retry_after ? told_to_wait + 1 : 0;
     const double now = env.monotonic_now();
-    const auto wait = plan_wait(policy, attempt - 1, retry_after, deadline - now, env.uniform01());
+    const auto wait = plan_wait(policy, attempt - 1, retry_after, told_to_wait, deadline - now, env.uniform01());
     if (!wait)
       throw Error(kExitUnavailable, fmt::format("gave up after {} attempt{} in {:.1f} s: last {}", attempt,
                                                 attempt == 1 ? "" : "s", now - start, last));

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -56,6 +57,12 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   if (n > t->max_body - body.size()) {
     t->too_large = true;
     return 0;
+  }
+  if (n > body.capacity() - body.size()) {
+    // No Content-Length (a chunked answer): grow in powers of two and never past the cap.
+    // The arena keeps every outgrown buffer, so std::string's own growth (x2 from 15 bytes,
+    // overshooting the cap) left about four times the cap behind; this leaves at most two.
+    body.reserve(std::min(t->max_body, std::bit_ceil(std::max(body.size() + n, std::size_t{16384}))));
   }
   body.append(data, n);
   return n;

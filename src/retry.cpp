@@ -37,17 +37,19 @@ std::optional<double> parse_retry_after(std::string_view value, std::time_t now)
   return when > now ? static_cast<double>(when - now) : 0.0;
 }
 
-double retry_after_jitter(double retry_after_seconds, double uniform01) {
-  return std::max(0.5, retry_after_seconds / 4) * std::clamp(uniform01, 0.0, 1.0);
+double retry_after_jitter(double retry_after_seconds, unsigned told, double uniform01) {
+  // Past 60 refusals in a row the deadline has long capped the wait anyway.
+  const double span = 2 * std::max(1.0, retry_after_seconds) * std::clamp(told, 1u, 60u);
+  return span * std::clamp(uniform01, 0.0, 1.0);
 }
 
 std::optional<double> plan_wait(const BackoffPolicy& policy, unsigned retry, std::optional<double> retry_after,
-                                double remaining, double uniform01) {
+                                unsigned told, double remaining, double uniform01) {
   const double usable = remaining - policy.min_attempt_seconds;
   if (usable < 0) return std::nullopt;
   if (retry_after) {
     if (*retry_after > usable) return std::nullopt;
-    return std::min(*retry_after + retry_after_jitter(*retry_after, uniform01), usable);
+    return std::min(*retry_after + retry_after_jitter(*retry_after, told, uniform01), usable);
   }
   return std::min(backoff_delay(policy, retry, uniform01), usable);
 }

@@ -23,15 +23,20 @@ double backoff_delay(const BackoffPolicy& policy, unsigned retry, double uniform
 // relative to `now` (Unix time). A date in the past means 0. nullopt when it is neither.
 std::optional<double> parse_retry_after(std::string_view value, std::time_t now);
 
-// The extra jitter on top of a server's Retry-After, so a fleet told "3" does not come back
-// in the same millisecond: up to a quarter of the wait, at least 0.5 s of spread.
-double retry_after_jitter(double retry_after_seconds, double uniform01);
+// The extra wait on top of a server's Retry-After: uniform in [0, 2 * max(R, 1) * told),
+// where `told` counts the answers in a row that carried a Retry-After (1 for the first).
+// A fixed-window limiter tells every refused client the same R, so a jitter of a fraction
+// of R brings the whole queue back into the next window, where all but the limit are
+// refused again: N clients over a limit L make about N^2 / 2L requests. Spreading the
+// return over a few windows, wider each time a client is refused again, lets about L come
+// back per window (tests/e2e: 40 launchers at 10 per 2 s, 2.5 -> ~2 requests each).
+double retry_after_jitter(double retry_after_seconds, unsigned told, double uniform01);
 
 // The wait before the next attempt, or nullopt when the deadline would be passed: a
 // Retry-After that alone outlasts the deadline gives up at once rather than sleeping.
-// `remaining` is the time left until the deadline.
+// `remaining` is the time left until the deadline; `told` as for retry_after_jitter.
 std::optional<double> plan_wait(const BackoffPolicy& policy, unsigned retry, std::optional<double> retry_after,
-                                double remaining, double uniform01);
+                                unsigned told, double remaining, double uniform01);
 
 // The seams the retry loop needs: a monotonic clock in seconds, a sleep, a wall clock
 // for HTTP dates and a uniform [0, 1) source. Tests inject fakes.

@@ -290,6 +290,16 @@ TEST_CASE("429 with Retry-After: 3 waits at least 3 s, then succeeds on the seco
   CHECK(h.notices == std::vector<std::string>{"API answered 429; retrying in 3.0 s (attempt 2)"});
 }
 
+TEST_CASE("the spread after a Retry-After widens with each refusal in a row and starts over after another answer") {
+  Harness h;
+  h.settings.retry_timeout = 600;
+  h.uniform = 0.5;
+  h.script = {answer(429, "", "2"), answer(429, "", "2"), answer(500, ""), answer(429, "", "2"), answer(200, kAnswer)};
+  h.run();
+  // 2 + U(0, 4) at u = 0.5, then 2 + U(0, 8); a 500 means backoff (retry 2: ceiling 2 s) and starts the count over.
+  CHECK(h.sleeps == std::vector<double>{4.0, 6.0, 1.0, 4.0});
+}
+
 TEST_CASE("a Retry-After HTTP date is honoured") {
   Harness h;
   h.uniform = 0.0;
