@@ -96,7 +96,7 @@ class Parser {
   Variables run() {
     if (std::size_t nul = text_.find('\0'); nul != std::string_view::npos) {
       statement_ = nul;
-      throw SyntaxError("NUL byte in the input");
+      throw SyntaxError(nul_message(nul));
     }
     while (pos_ < text_.size()) {
       skip_blanks();
@@ -109,6 +109,33 @@ class Parser {
       statement();
     }
     return scope_.take();
+  }
+
+  // Names the variable when the NUL sits on a `NAME=` line, so an operator knows which
+  // secret to fix; a NUL on a continuation line of a quoted value can only name the line.
+  std::string nul_message(std::size_t nul) const {
+    std::size_t start = text_.rfind('\n', nul);
+    start = start == std::string_view::npos ? 0 : start + 1;
+    std::string_view line = text_.substr(start, nul - start);
+    auto skip_ws = [&] { while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1); };
+    skip_ws();
+    if (line.substr(0, 7) == "export " || line.substr(0, 7) == "export\t") {
+      line.remove_prefix(7);
+      skip_ws();
+    }
+    std::size_t n = 0;
+    auto is_name_char = [](char c, bool first) {
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
+             (!first && ((c >= '0' && c <= '9') || c == '.' || c == '-'));
+    };
+    while (n < line.size() && is_name_char(line[n], n == 0)) ++n;
+    std::string_view name = line.substr(0, n);
+    line.remove_prefix(n);
+    skip_ws();
+    if (!name.empty() && !line.empty() && line.front() == '=') {
+      return fmt::format("NUL byte in the value of {}", name);
+    }
+    return "NUL byte in the input";
   }
 
   std::size_t line() const {

@@ -475,10 +475,9 @@ class Content(CloudTest):
         r, child = self.launch_child()
         self.assertEqual(child["env"]["RAW"], "\xff\xfe\x80ok-s3cr3t")
 
-    def test_a_nul_byte_in_a_value_is_refused_naming_level_and_line(self):
-        # The parser stops at the NUL before it knows a name, so it names the line (FAULTS row 15 says the variable).
+    def test_a_nul_byte_in_a_value_is_refused_naming_level_line_and_variable(self):
         self.store_level(b"OK=1\nBAD=x\x00s3cr3t\n")
-        self.assert_refused(self.launch(), 65, "level environment production: line 2: NUL byte in the input")
+        self.assert_refused(self.launch(), 65, "level environment production: line 2: NUL byte in the value of BAD")
 
     def test_a_code_loading_name_from_the_cloud_is_refused_unless_allowed(self):
         self.store_level(b"LD_PRELOAD=/tmp/s3cr3t.so\n")

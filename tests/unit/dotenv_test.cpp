@@ -66,8 +66,11 @@ struct StringMaker<Pairs> {
 }  // namespace doctest
 
 TEST_SUITE("dotenv: input and lines") {
-  TEST_CASE("a NUL byte anywhere rejects the input, naming its line") {
-    CHECK(error_of("A=1\nB=x\0y"s) == "file t.env: line 2: NUL byte in the input");
+  TEST_CASE("a NUL byte anywhere rejects the input, naming its line and the variable when it can") {
+    CHECK(error_of("A=1\nB=x\0y"s) == "file t.env: line 2: NUL byte in the value of B");
+    CHECK(error_of("A=1\n  export B = \"x\0y\""s) == "file t.env: line 2: NUL byte in the value of B");
+    CHECK(error_of("A=1\nB\0C=1"s) == "file t.env: line 2: NUL byte in the input");
+    CHECK(error_of("# note \0\nA=1"s) == "file t.env: line 1: NUL byte in the input");
     CHECK(error_of("A='multi\nline\0'"s) == "file t.env: line 2: NUL byte in the input");
   }
 
