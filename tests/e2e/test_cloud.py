@@ -584,6 +584,9 @@ class Hardening(CloudTest):
         os.chown(self.token_file, nobody.pw_uid, nobody.pw_gid)
         ca = shutil.copy(self.server.ca_file, self.path("ca.pem"))
         os.chmod(ca, 0o644)
+        # A copy, because the build tree may sit under a directory that user cannot enter (/root).
+        binary = shutil.copy(fx.BINARY, self.path("dotenv-run"))
+        os.chmod(binary, 0o755)
         as_nobody = dict(user=nobody.pw_uid, group=nobody.pw_gid, extra_groups=[], cwd=self.dir)
 
         def readable_by_nobody(pid):
@@ -603,7 +606,7 @@ class Hardening(CloudTest):
             control.wait()
 
         self.script({"action": "pass", "delay": 3})
-        launcher = subprocess.Popen([fx.BINARY, *LEVELS, "--timeout", "20", "--", "touch", self.marker],
+        launcher = subprocess.Popen([binary, *LEVELS, "--timeout", "20", "--", "touch", self.marker],
                                     env=self.env(DOTENV_CLOUD_CA_FILE=ca), stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, **as_nobody)
         try:
