@@ -14,6 +14,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "server"))
 
 from server_harness import ServerProcess, wait_until  # noqa: E402  (needs the path above)
 
+from child_report import CHILD_REPORT
+
 BINARY = None  # set by the test file from argv[1]
 PY = "/usr/bin/python3"
 
@@ -71,17 +73,6 @@ def seed():
     }
 
 
-# The child the launcher execs when a test needs to see what it got: pid, environment, fds.
-CHILD_REPORT = r'''
-import json, os, sys
-report = {
-    "pid": os.getpid(),
-    "env": dict(e.decode("latin-1").split("=", 1) for e in open("/proc/self/environ", "rb").read().split(b"\0") if e),
-    "fds": sorted(int(x) for x in os.listdir("/proc/self/fd")),
-}
-with open(sys.argv[1], "w") as f:
-    json.dump(report, f)
-'''
 
 
 def seal_bytes(key, key_version, org_id, level_id, data):

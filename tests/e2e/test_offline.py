@@ -11,6 +11,8 @@ import sys
 import tempfile
 import unittest
 
+from child_report import CHILD_REPORT
+
 BINARY = None
 PY = "/usr/bin/python3"
 
@@ -39,17 +41,6 @@ class Tmp:
         return os.path.join(self.dir.name, name)
 
 
-CHILD_REPORT = r'''
-import json, os, sys
-report = {
-    "pid": os.getpid(),
-    # /proc/self/environ is what execve() passed; os.environ may hold Python's own locale coercion.
-    "env": dict(e.decode("latin-1").split("=", 1) for e in open("/proc/self/environ", "rb").read().split(b"\0") if e),
-    "fds": sorted(int(x) for x in os.listdir("/proc/self/fd")),
-}
-with open(sys.argv[1], "w") as f:
-    json.dump(report, f)
-'''
 
 
 class Offline(unittest.TestCase):
