@@ -17,7 +17,7 @@ BINARY = None
 PY = "/usr/bin/python3"
 
 
-def run(args, env=None, files=None, cwd=None, **kw):
+def run(args, env=None, cwd=None, **kw):
     """Runs the launcher; returns CompletedProcess with bytes stdout/stderr."""
     base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     if env is not None:
