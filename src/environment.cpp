@@ -43,6 +43,7 @@ char* make_entry(std::string_view name, std::string_view value, std::pmr::memory
 }  // namespace
 
 std::optional<std::string_view> EnvironLookup::find(std::string_view name) const {
+  if (hide_launcher_ && is_launcher_variable(name)) return std::nullopt;
   for (char* const* e = environ_; e && *e; ++e) {
     std::string_view entry(*e);
     if (entry.size() > name.size() && entry[name.size()] == '=' && entry.substr(0, name.size()) == name) {

@@ -12,14 +12,23 @@
 
 namespace dotenv_run {
 
+// Variables that configure the launcher and never reach the child.
+inline constexpr const char* kLauncherVariables[] = {
+    "DOTENV_CLOUD_TOKEN", "DOTENV_CLOUD_TOKEN_FILE", "DOTENV_CLOUD_KEY", "DOTENV_CLOUD_KEY_FILE"};
+
 // The launcher's environment (a char** like environ) as a Lookup, without copying it.
+// The view the .env sources expand against hides the launcher's own variables, so a
+// value like ${DOTENV_CLOUD_TOKEN} cannot carry the token into the child.
 class EnvironLookup final : public Lookup {
  public:
-  explicit EnvironLookup(char* const* entries) : environ_(entries) {}
+  enum class Launcher { kVisible, kHidden };
+  explicit EnvironLookup(char* const* entries, Launcher launcher = Launcher::kVisible)
+      : environ_(entries), hide_launcher_(launcher == Launcher::kHidden) {}
   std::optional<std::string_view> find(std::string_view name) const override;
 
  private:
   char* const* environ_;
+  bool hide_launcher_;
 };
 
 struct ChildEnvPolicy {
@@ -29,9 +38,6 @@ struct ChildEnvPolicy {
   bool allow_unsafe_names = false;  // LD_PRELOAD, BASH_ENV, NODE_OPTIONS, ...
 };
 
-// Variables that configure the launcher and never reach the child.
-inline constexpr const char* kLauncherVariables[] = {
-    "DOTENV_CLOUD_TOKEN", "DOTENV_CLOUD_TOKEN_FILE", "DOTENV_CLOUD_KEY", "DOTENV_CLOUD_KEY_FILE"};
 
 // True for names that make a program load code (LD_PRELOAD, BASH_ENV, NODE_OPTIONS, ...).
 bool is_code_loading_name(std::string_view name);

@@ -42,7 +42,7 @@ Selection selection_of(const Options& o) { return {o.only, o.exclude, o.prefix};
 ChildEnvPolicy policy_of(const Options& o) { return {o.preserve_env, o.clean_env, o.keep, o.allow_unsafe_names}; }
 
 int real_main(int argc, char** argv) {
-  const ProcessState inherited = capture_process_state();
+  const ProcessState inherited_state = capture_process_state();
   harden_process();
 
   const Options options = parse_command_line(argc, argv);
@@ -57,8 +57,9 @@ int real_main(int argc, char** argv) {
   }
 
   const std::vector<LoadedSource> sources = load_sources(options, settings, arena.resource(), print_notice);
+  const EnvironLookup inherited_env(environ, EnvironLookup::Launcher::kHidden);
   MergeResult merged =
-      merge_sources(as_sources(sources), launcher_env, ParseOptions{.expand = !options.no_expand}, arena.resource());
+      merge_sources(as_sources(sources), inherited_env, ParseOptions{.expand = !options.no_expand}, arena.resource());
   const std::size_t merged_count = merged.variables.size();
   const Variables secrets = select_variables(std::move(merged.variables), selection_of(options), arena.resource());
   validate_secrets(secrets, options.allow_unsafe_names);
@@ -73,7 +74,7 @@ int real_main(int argc, char** argv) {
   ChildEnvironment child_env = build_child_environment(environ, secrets, policy_of(options), arena.resource());
   check_exec_limits(options.command, child_env);
   http_global_cleanup();  // no socket and no TLS state survive into the child
-  restore_process_state(inherited);
+  restore_process_state(inherited_state);
   exec_command(options.command, child_env);
 }
 

@@ -137,6 +137,12 @@ class Offline(unittest.TestCase):
             self.assertNotIn(name, r["env"])
         self.assertEqual(r["env"]["KEEP_ME"], "1")
 
+    def test_a_source_cannot_copy_the_launchers_token_into_the_command(self):
+        env = {"PATH": "/usr/bin:/bin", "DOTENV_CLOUD_TOKEN": "tok-secret", "DOTENV_CLOUD_KEY": "key-secret"}
+        r = self.launch_child("STOLEN=${DOTENV_CLOUD_TOKEN}${DOTENV_CLOUD_KEY:-none}\nDOTENV_CLOUD_TOKEN\n", env=env)
+        self.assertEqual(r["env"]["STOLEN"], "none")
+        self.assertNotIn("DOTENV_CLOUD_TOKEN", r["env"])
+
     def test_secrets_override_inherited_values_unless_preserve_env(self):
         env = {"PATH": "/usr/bin:/bin", "A": "inherited"}
         self.assertEqual(self.launch_child("A=secret\n", env=env)["env"]["A"], "secret")

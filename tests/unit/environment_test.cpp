@@ -77,6 +77,16 @@ TEST_CASE("the launcher's token and key never reach the child, even when kept") 
   CHECK(entries(env) == std::vector<std::string>{"DOTENV_CLOUD_PROJECT=api"});
 }
 
+TEST_CASE("the view .env sources expand against hides the launcher's token and key") {
+  Env inherited({"DOTENV_CLOUD_TOKEN=t", "DOTENV_CLOUD_KEY_FILE=/k", "HOME=/root"});
+  EnvironLookup hidden(inherited.data(), EnvironLookup::Launcher::kHidden);
+  CHECK_FALSE(hidden.find("DOTENV_CLOUD_TOKEN").has_value());
+  CHECK_FALSE(hidden.find("DOTENV_CLOUD_KEY_FILE").has_value());
+  CHECK(*hidden.find("HOME") == "/root");
+  EnvironLookup visible(inherited.data());
+  CHECK(*visible.find("DOTENV_CLOUD_TOKEN") == "t");
+}
+
 TEST_CASE("invalid names are refused, naming them") {
   SecretArena arena;
   auto* m = arena.resource();
