@@ -9,6 +9,7 @@
 #include <rapidjson/error/en.h>
 
 #include "error.hpp"
+#include "http.hpp"
 #include "secret_file.hpp"
 
 namespace dotenv_run {
@@ -185,7 +186,10 @@ std::vector<std::string> describe_settings(const Settings& s) {
   add("project", s.project);
   add("target", s.target);
   add("environment", s.environment);
-  if (s.from_cloud()) lines.push_back(fmt::format("api url = {} (from {})", s.api_url.value, s.api_url.source));
+  // The URL is checked (no user:password) only when the request is built; -v comes first.
+  if (s.from_cloud()) {
+    lines.push_back(fmt::format("api url = {} (from {})", redact_credentials(s.api_url.value), s.api_url.source));
+  }
   add("ca file", s.ca_file);
   if (s.token) lines.push_back(fmt::format("token from {}", s.token->source));
   if (s.key) lines.push_back(fmt::format("project key from {}", s.key->source));

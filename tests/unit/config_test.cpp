@@ -146,6 +146,16 @@ TEST_CASE("-v describes where settings came from without the token") {
                "api url = https://api.dotenv.cloud (from default)\ntoken from DOTENV_CLOUD_TOKEN\n");
 }
 
+TEST_CASE("-v never shows a password in the API URL") {
+  Fixture f;
+  f.env["DOTENV_CLOUD_TOKEN"] = "tok";
+  f.env["DOTENV_CLOUD_API_URL"] = "https://user:hunter2@api.example";
+  std::string all;
+  for (const auto& line : describe_settings(f.resolve(cloud_options()))) all += line + "\n";
+  CHECK(all.find("hunter2") == std::string::npos);
+  CHECK(all.find("api url = https://***@api.example (from DOTENV_CLOUD_API_URL)") != std::string::npos);
+}
+
 TEST_CASE("env files alone need no project and no token") {
   Fixture f;
   Options o;
