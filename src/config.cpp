@@ -58,6 +58,10 @@ FileSettings read_settings_file(const fs::path& path) {
     if (!member.value.IsString()) throw Error(kExitConfig, fmt::format("{}: \"{}\" must be a string", out.path, name));
     *field = std::string(member.value.GetString(), member.value.GetStringLength());
   }
+  // A relative CA file is relative to the file that names it, not to wherever the launch runs.
+  if (out.ca_file && !out.ca_file->empty() && fs::path(*out.ca_file).is_relative()) {
+    out.ca_file = (path.parent_path() / *out.ca_file).lexically_normal().string();
+  }
   return out;
 }
 

@@ -88,6 +88,14 @@ TEST_CASE("the user config fills what nothing else set, and HOME may be unset") 
   CHECK(f.error(o) == "no organization: set --org or DOTENV_CLOUD_ORG");
 }
 
+TEST_CASE("a relative CA file in a project file is relative to that file") {
+  Fixture f;
+  f.write(f.root / "app" / ".dotenv-cloud.json", R"({"project": "api", "ca_file": "certs/ca.pem"})");
+  f.env["DOTENV_CLOUD_TOKEN"] = "tok";
+  f.env["DOTENV_CLOUD_ORG"] = "01JAAAAAAAAAAAAAAAAAAAAAAA";
+  CHECK(f.resolve(Options{}).ca_file->value == (f.root / "app" / "certs" / "ca.pem").string());
+}
+
 TEST_CASE("a project file may not hold a token") {
   Fixture f;
   fs::path p = f.root / ".dotenv-cloud.json";
