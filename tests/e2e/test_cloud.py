@@ -652,9 +652,10 @@ class RateLimitedFleet(CloudTest):
         return per_launcher
 
     def test_a_fleet_started_at_once_all_start_without_a_retry_storm(self):
-        # A retry storm (every refused launcher back in each window) is 40 + 30 + 20 + 10 = 2.5 per launcher; the
-        # spread jitter measures 1.98-2.23 (the first burst alone is 40 + 30 = 1.75).
-        self.assertLessEqual(self.start_fleet(), 2.3)
+        # A retry storm (every refused launcher back in each window) is 40 + 30 + 20 + 10 = 2.5 per launcher, on
+        # every run; the spread jitter measures 1.98-2.23 (the first burst alone is 40 + 30 = 1.75). The bound
+        # leaves room for a slow, shared CI machine and still fails a storm.
+        self.assertLess(self.start_fleet(), 2.4)
 
     def test_a_fleet_with_splay_makes_about_one_request_per_launcher(self):
         # 40 launchers spread over 10 s stay under a limit of 10 per 2 s on average: few are refused.
