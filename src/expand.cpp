@@ -97,6 +97,14 @@ class Expander {
 
   // Just after `${`: NAME, then `}` or one of :- - :+ + :? ? followed by a word and `}`.
   void braced(SecretString* out) {
+    // ${A:-${B:-...}} recurses once per level: a hostile value must not exhaust the stack.
+    if (++depth_ > kMaxNesting) {
+      throw SyntaxError(fmt::format("${{...}} nested deeper than {} levels", kMaxNesting));
+    }
+    struct Leave {
+      unsigned& depth;
+      ~Leave() { --depth; }
+    } leave{depth_};
     std::size_t start = pos_;
     if (pos_ == raw_.size()) throw SyntaxError("unterminated ${");
     if (!is_name_start(raw_[pos_])) throw SyntaxError("invalid name after ${");
@@ -146,6 +154,8 @@ class Expander {
     ++pos_;
   }
 
+  static constexpr unsigned kMaxNesting = 32;
+  unsigned depth_ = 0;
   std::string_view raw_;
   Quoting quoting_;
   bool expand_;

@@ -74,6 +74,19 @@ TEST_SUITE("dotenv: input and lines") {
     CHECK(error_of("A='multi\nline\0'"s) == "file t.env: line 2: NUL byte in the input");
   }
 
+  TEST_CASE("nested ${...} defaults are capped, so a hostile value cannot exhaust the stack") {
+    auto nested = [](int levels) {
+      std::string v = "A=";
+      for (int i = 0; i < levels; ++i) v += "${X:-";
+      v += "deep";
+      v += std::string(static_cast<std::size_t>(levels), '}');
+      return v;
+    };
+    CHECK(value_of(nested(32)) == "deep");
+    CHECK(error_of(nested(33)) == "file t.env: line 1: ${...} nested deeper than 32 levels");
+    CHECK(error_of(nested(100000)) == "file t.env: line 1: ${...} nested deeper than 32 levels");
+  }
+
   TEST_CASE("a UTF-8 BOM is skipped at the start only") {
     CHECK(parse("\xEF\xBB\xBF" "A=1\nB=2") == Pairs{{"A", "1"}, {"B", "2"}});
     CHECK(error_of("A=1\n\xEF\xBB\xBF" "B=2") == "file t.env: line 2: invalid name");
