@@ -1,6 +1,9 @@
 // Where each setting comes from, in order: flags, environment, credentials, project file, user config.
 #include "config.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -10,6 +13,7 @@
 
 #include "error.hpp"
 #include "http.hpp"
+#include "json.hpp"
 #include "secret_file.hpp"
 
 namespace dotenv_run {
@@ -24,12 +28,31 @@ struct FileSettings {
   std::optional<std::string> org, project, target, environment, api_url, ca_file;
 };
 
+// A settings file names where the token is sent (api_url) and whom to trust (ca_file), so
+// one that another user could have written is refused, as git refuses such a repository.
+void check_owner(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw Error(kExitConfig, fmt::format("{}: cannot be read", path.string()));
+  if (st.st_uid != ::geteuid() && st.st_uid != 0) {
+    throw Error(kExitConfig, fmt::format("{}: owned by uid {}, not by you or root; refused, since it could send "
+                                         "the token elsewhere", path.string(), st.st_uid));
+  }
+  if ((st.st_mode & 022) != 0) {
+    throw Error(kExitConfig, fmt::format("{}: group or others may write it (mode {:04o}); refused, since it could "
+                                         "send the token elsewhere", path.string(), st.st_mode & 07777));
+  }
+}
+
 FileSettings read_settings_file(const fs::path& path) {
+  check_owner(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(kExitConfig, fmt::format("{}: cannot be read", path.string()));
   std::stringstream text;
   text << in.rdbuf();
   std::string body = text.str();
+  if (auto problem = prescan_json(body, JsonLimits{})) {
+    throw Error(kExitConfig, fmt::format("{}: not valid JSON: {}", path.string(), *problem));
+  }
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(body.c_str(), body.size());
   if (doc.HasParseError()) {

@@ -96,6 +96,28 @@ TEST_CASE("a relative CA file in a project file is relative to that file") {
   CHECK(f.resolve(Options{}).ca_file->value == (f.root / "app" / "certs" / "ca.pem").string());
 }
 
+TEST_CASE("a project file another user could have written is refused, since it names where the token goes") {
+  Fixture f;
+  fs::path p = f.root / "app" / ".dotenv-cloud.json";
+  f.write(p, R"({"project": "api"})", 0664);
+  CHECK(f.error(Options{}) == p.string() + ": group or others may write it (mode 0664); refused, since it could "
+                                           "send the token elsewhere");
+  ::chmod(p.c_str(), 0644);
+  if (::geteuid() == 0) {
+    REQUIRE(::chown(p.c_str(), 65534, 65534) == 0);
+    CHECK(f.error(Options{}) == p.string() + ": owned by uid 65534, not by you or root; refused, since it could "
+                                             "send the token elsewhere");
+  }
+}
+
+TEST_CASE("a settings file with a number RapidJSON would mis-parse is refused before parsing") {
+  Fixture f;
+  fs::path p = f.root / "app" / ".dotenv-cloud.json";
+  f.write(p, R"({"org": 1e-2147483649})");
+  CHECK(f.error(Options{}) == p.string() + ": not valid JSON: a number with an exponent of more than 4 digits at "
+                                           "byte 8");
+}
+
 TEST_CASE("a project file may not hold a token") {
   Fixture f;
   fs::path p = f.root / ".dotenv-cloud.json";
