@@ -120,6 +120,9 @@ ResolveAnswer parse_resolve_answer(SecretString body, const ResolveQuery& query)
   answer.org_id = string_field(organization, "data.organization.id");
   if (!same_ulid(answer.org_id, query.org))
     malformed("data.organization.id", "does not match the organization asked for");
+  // The id is bound into every blob as the server spells it; only the canonical form is valid.
+  if (std::any_of(answer.org_id.begin(), answer.org_id.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
+    malformed("data.organization.id", "is not in canonical upper case");
 
   const Value& project = object_field(data, "data.project");
   answer.project_id = string_field(project, "data.project.id");

@@ -61,12 +61,14 @@ Error usage(const std::string& message) {
   return Error(kExitUsage, message + " (see dotenv-run --help)");
 }
 
-double parse_seconds(const char* text, std::string_view option) {
+// Seconds from `min` to 86400. A zero timeout would fail every request, so timeouts start
+// at 0.1 s, and the deadline that bounds every attempt at 1 s; --splay may be 0.
+double parse_seconds(const char* text, std::string_view option, double min) {
   errno = 0;
   char* end = nullptr;
   double value = std::strtod(text, &end);
-  if (errno != 0 || end == text || *end != '\0' || !std::isfinite(value) || value < 0 || value > 86400) {
-    throw usage(fmt::format("{} takes a number of seconds from 0 to 86400, not '{}'", option, text));
+  if (errno != 0 || end == text || *end != '\0' || !std::isfinite(value) || value < min || value > 86400) {
+    throw usage(fmt::format("{} takes a number of seconds from {} to 86400, not '{}'", option, min, text));
   }
   return value;
 }
@@ -82,6 +84,20 @@ void append_names(std::vector<std::string>& out, std::string_view list, std::str
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
+}
+
+// The prefix becomes the start of every secret's name, so it must be a valid name start.
+std::string checked_prefix(std::string_view prefix) {
+  auto name_char = [](char c, bool first) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
+           (!first && ((c >= '0' && c <= '9') || c == '.' || c == '-'));
+  };
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (!name_char(prefix[i], i == 0)) {
+      throw usage("--prefix must start with a letter or '_' and hold only letters, digits, '_', '.' and '-'");
+    }
+  }
+  return std::string(prefix);
 }
 
 ExportFormat parse_format(std::string_view text) {
@@ -113,15 +129,15 @@ void apply_option(Options& o, int c, const char* arg) {
     case kOnly: append_names(o.only, arg, "--only"); break;
     case kExclude: append_names(o.exclude, arg, "--exclude"); break;
     case kKeep: append_names(o.keep, arg, "--keep"); break;
-    case kPrefix: o.prefix = arg; break;
+    case kPrefix: o.prefix = checked_prefix(arg); break;
     case kNoExpand: o.no_expand = true; break;
     case kPreserveEnv: o.preserve_env = true; break;
     case kCleanEnv: o.clean_env = true; break;
     case kAllowUnsafe: o.allow_unsafe_names = true; break;
-    case kRetryTimeout: o.retry_timeout = parse_seconds(arg, "--retry-timeout"); break;
-    case kConnectTimeout: o.connect_timeout = parse_seconds(arg, "--connect-timeout"); break;
-    case kTimeout: o.request_timeout = parse_seconds(arg, "--timeout"); break;
-    case kSplay: o.splay = parse_seconds(arg, "--splay"); break;
+    case kRetryTimeout: o.retry_timeout = parse_seconds(arg, "--retry-timeout", 1); break;
+    case kConnectTimeout: o.connect_timeout = parse_seconds(arg, "--connect-timeout", 0.1); break;
+    case kTimeout: o.request_timeout = parse_seconds(arg, "--timeout", 0.1); break;
+    case kSplay: o.splay = parse_seconds(arg, "--splay", 0); break;
     case kExport: set_mode(o, Mode::kExport, "--export"); break;
     case kFormat: o.format = parse_format(arg); o.format_given = true; break;
     case kCheck: set_mode(o, Mode::kCheck, "--check"); break;
@@ -153,7 +169,13 @@ Options parse_command_line(int argc, char* const argv[]) {
     if (c == -1) break;
     const char* given = argv[optind - 1];
     if (c == '?') {
-      if (optopt != 0) throw usage(fmt::format("unknown option '-{}'", static_cast<char>(optopt)));
+      // getopt_long sets optopt to a long option's own code when it was given a value it
+      // does not take ("--export=json"); only a short option's code is a character.
+      if (optopt > 0 && optopt < 256) throw usage(fmt::format("unknown option '-{}'", static_cast<char>(optopt)));
+      if (optopt >= 256) {
+        std::string_view name(given);
+        throw usage(fmt::format("option '{}' takes no value", name.substr(0, name.find('='))));
+      }
       throw usage(fmt::format("unknown option '{}'", given));
     }
     if (c == ':') throw usage(fmt::format("option '{}' needs a value", given));

@@ -70,7 +70,10 @@ class Scope final : public Lookup {
   void assign(std::string_view name, std::string_view value) {
     auto [it, inserted] = index_.try_emplace(name, variables_.size());
     if (inserted) {
-      variables_.push_back(Variable{SecretString(name, mem_), SecretString(value, mem_)});
+      // Filled in place: a short value built in a temporary would leave its bytes on the stack.
+      Variable& added = variables_.emplace_back(Variable{SecretString(mem_), SecretString(mem_)});
+      added.name.assign(name);
+      added.value.assign(value);
     } else {
       variables_[it->second].value.assign(value);
     }
@@ -91,7 +94,9 @@ class Parser {
       : text_(text),
         options_(options),
         scope_(env, mem, static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1),
-        value_(mem) {}
+        value_(mem) {
+    value_.reserve(256);  // in the arena, not in the buffer of a Parser on the stack
+  }
 
   Variables run() {
     if (std::size_t nul = text_.find('\0'); nul != std::string_view::npos) {

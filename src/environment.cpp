@@ -94,7 +94,7 @@ void validate_secrets(const Variables& secrets, bool allow_unsafe_names) {
 }
 
 std::optional<std::string_view> ChildEnvironment::find(std::string_view name) const {
-  for (const char* entry : entries_) {
+  for (const char* entry : entries()) {
     if (entry_name(entry) == name) return std::string_view(entry).substr(name.size() + 1);
   }
   return std::nullopt;

@@ -4,6 +4,7 @@
 
 #include <memory_resource>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,14 +50,14 @@ void validate_secrets(const Variables& secrets, bool allow_unsafe_names);
 
 class ChildEnvironment {
  public:
-  explicit ChildEnvironment(std::pmr::memory_resource* mem) : entries_(mem) {}
-  char* const* envp() { entries_.push_back(nullptr); entries_.pop_back(); return entries_.data(); }
+  explicit ChildEnvironment(std::pmr::memory_resource* mem) : entries_(1, nullptr, mem) {}
+  char* const* envp() const { return entries_.data(); }  // null-terminated, for execve()
   std::optional<std::string_view> find(std::string_view name) const;
-  const std::pmr::vector<char*>& entries() const { return entries_; }
-  void add(char* entry) { entries_.push_back(entry); }
+  std::span<char* const> entries() const { return {entries_.data(), entries_.size() - 1}; }
+  void add(char* entry) { entries_.insert(entries_.end() - 1, entry); }
 
  private:
-  std::pmr::vector<char*> entries_;  // "NAME=value" strings in the arena; envp() adds the final null
+  std::pmr::vector<char*> entries_;  // "NAME=value" strings in the arena, then the final null
 };
 
 ChildEnvironment build_child_environment(char* const* inherited, const Variables& secrets,

@@ -42,10 +42,21 @@ struct Transfer {
   bool reserved = false;
 };
 
+// A failed attempt's body only yields its `message` and `error` fields. The arena keeps
+// every byte until the launch ends, so retries must not pile up answers of up to the cap.
+constexpr std::size_t kMaxErrorBody = 64 * 1024;
+
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t n = size * count;
   SecretString& body = t->response->body;
+  long status = 0;
+  curl_easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &status);
+  if (status != 200) {
+    if (body.capacity() < kMaxErrorBody) body.reserve(kMaxErrorBody);
+    body.append(data, std::min(n, kMaxErrorBody - body.size()));
+    return n;  // the rest is read and dropped, so the connection stays usable
+  }
   if (!t->reserved) {
     // One allocation of the announced size: the arena never frees, so growth by doubling
     // would leave copies of the answer behind until it is released.

@@ -41,6 +41,13 @@ Selection selection_of(const Options& o) { return {o.only, o.exclude, o.prefix};
 
 ChildEnvPolicy policy_of(const Options& o) { return {o.preserve_env, o.clean_env, o.keep, o.allow_unsafe_names}; }
 
+// No socket and no TLS state survive into the child, and what the launcher changed is put
+// back: the child, or `--export | head`, sees the signals the launcher inherited.
+void leave_network(const ProcessState& inherited_state) {
+  http_global_cleanup();
+  restore_process_state(inherited_state);
+}
+
 int real_main(int argc, char** argv) {
   const ProcessState inherited_state = capture_process_state();
   harden_process();
@@ -65,16 +72,17 @@ int real_main(int argc, char** argv) {
   validate_secrets(secrets, options.allow_unsafe_names);
 
   if (options.mode == Mode::kCheck) {
+    leave_network(inherited_state);
     return write_stdout(check_report(sources, merged.counts, merged_count, secrets.size())), kExitOk;
   }
   if (options.mode == Mode::kExport) {
+    leave_network(inherited_state);
     return write_stdout(render_export(secrets, options.format, arena.resource())), kExitOk;
   }
 
   ChildEnvironment child_env = build_child_environment(environ, secrets, policy_of(options), arena.resource());
   check_exec_limits(options.command, child_env);
-  http_global_cleanup();  // no socket and no TLS state survive into the child
-  restore_process_state(inherited_state);
+  leave_network(inherited_state);
   exec_command(options.command, child_env);
 }
 

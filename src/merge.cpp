@@ -33,8 +33,6 @@ class MergedLookup final : public Lookup {
   const Lookup& inherited_;
 };
 
-bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
-
 }  // namespace
 
 MergeResult merge_sources(const std::vector<Source>& sources, const Lookup& inherited, const ParseOptions& options,
@@ -61,9 +59,6 @@ MergeResult merge_sources(const std::vector<Source>& sources, const Lookup& inhe
 }
 
 Variables select_variables(Variables merged, const Selection& selection, std::pmr::memory_resource* mem) {
-  if (!selection.prefix.empty() && !is_name_start(selection.prefix[0])) {
-    throw Error(kExitUsage, fmt::format("--prefix '{}' must start with a letter or '_'", selection.prefix));
-  }
   auto listed = [](const std::vector<std::string>& list, std::string_view name) {
     return std::find(list.begin(), list.end(), name) != list.end();
   };

@@ -34,8 +34,8 @@ struct Selection {
 };
 
 // Applies --only, --exclude and --prefix to `merged` (moved in, filtered in place). Throws
-// Error(kExitDataError) when a name in `only` is missing, and Error(kExitUsage) when the
-// prefix cannot start a name.
+// Error(kExitDataError) when a name in `only` is missing. The prefix is checked by the
+// command line.
 Variables select_variables(Variables merged, const Selection& selection, std::pmr::memory_resource* mem);
 
 }  // namespace dotenv_run

@@ -49,7 +49,7 @@ SecretString take_secret_text(std::string_view text, std::string_view what, std:
       throw Error(kExitConfig, fmt::format("{} holds a line break or control character", what));
     }
   }
-  return SecretString(text, mem);
+  return secret_copy(text, mem);
 }
 
 SecretString read_secret_file(const std::string& path, std::string_view what, std::pmr::memory_resource* mem) {

@@ -40,6 +40,16 @@ class SecretArena {
 
 using SecretString = std::pmr::string;
 
+// A copy of `text` whose bytes are always in `mem`: a short std::string keeps its bytes
+// inside the string object itself (wherever that lives: the stack, a normal vector), so
+// secrets are never left to the small-string buffer.
+inline SecretString secret_copy(std::string_view text, std::pmr::memory_resource* mem) {
+  SecretString out(mem);
+  out.reserve(text.size() < 32 ? 32 : text.size());
+  out.assign(text);
+  return out;
+}
+
 // Zeroes a buffer in a way the compiler cannot optimise away.
 void wipe(void* data, std::size_t size) noexcept;
 inline void wipe(std::string& s) noexcept { wipe(s.data(), s.size()); }

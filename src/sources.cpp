@@ -23,7 +23,7 @@ constexpr std::size_t kMaxEnvFile = 64 * 1024 * 1024;
 ApiSettings api_settings_of(const Options& options, const Settings& settings, std::pmr::memory_resource* mem) {
   ApiSettings api;
   api.api_url = settings.api_url.value;
-  api.token = SecretString(settings.token->value, mem);
+  api.token = secret_copy(settings.token->value, mem);
   api.token_source = settings.token->source;
   if (settings.ca_file) api.ca_file = settings.ca_file->value;
   api.pins = options.pins;
@@ -49,6 +49,7 @@ SecretString read_env_file(const std::string& path, std::pmr::memory_resource* m
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) throw Error(kExitConfig, fmt::format("--env-file {}: {}", path, std::strerror(errno)));
   SecretString text(mem);
+  text.reserve(sizeof(char[16384]));  // never in the string object's own small buffer
   char chunk[16384];
   while (true) {
     ssize_t n = ::read(fd, chunk, sizeof chunk);

@@ -76,11 +76,34 @@ TEST_CASE("usage errors name the problem") {
   CHECK(usage_error({"--project"}) == "option '--project' needs a value (see dotenv-run --help)");
   CHECK(usage_error({"--format", "yaml", "--export"}) == "--format takes env, json or shell, not 'yaml' (see dotenv-run --help)");
   CHECK(usage_error({"--retry-timeout", "soon", "ls"}) ==
-        "--retry-timeout takes a number of seconds from 0 to 86400, not 'soon' (see dotenv-run --help)");
+        "--retry-timeout takes a number of seconds from 1 to 86400, not 'soon' (see dotenv-run --help)");
   CHECK(usage_error({"--only", "A,,B", "ls"}) == "--only has an empty name in 'A,,B' (see dotenv-run --help)");
   CHECK(usage_error({"--preserve-env", "--clean-env", "ls"}) ==
         "--preserve-env and --clean-env cannot be combined (see dotenv-run --help)");
   CHECK(usage_error({"--keep", "PATH", "ls"}) == "--keep only makes sense with --clean-env (see dotenv-run --help)");
+}
+
+TEST_CASE("a value given to an option that takes none is named, not garbled") {
+  CHECK(usage_error({"--export=json"}) == "option '--export' takes no value (see dotenv-run --help)");
+  CHECK(usage_error({"--check=1"}) == "option '--check' takes no value (see dotenv-run --help)");
+}
+
+TEST_CASE("timeouts too short for any request to finish are refused") {
+  CHECK(usage_error({"--timeout", "0", "ls"}) ==
+        "--timeout takes a number of seconds from 0.1 to 86400, not '0' (see dotenv-run --help)");
+  CHECK(usage_error({"--connect-timeout", "0.01", "ls"}) ==
+        "--connect-timeout takes a number of seconds from 0.1 to 86400, not '0.01' (see dotenv-run --help)");
+  CHECK(usage_error({"--retry-timeout", "0", "ls"}) ==
+        "--retry-timeout takes a number of seconds from 1 to 86400, not '0' (see dotenv-run --help)");
+}
+
+TEST_CASE("a prefix must be able to start a name") {
+  CHECK(parse({"--prefix", "APP_", "ls"}).prefix == "APP_");
+  std::string refusal = "--prefix must start with a letter or '_' and hold only letters, digits, '_', '.' and '-' "
+                        "(see dotenv-run --help)";
+  CHECK(usage_error({"--prefix", "A B", "ls"}) == refusal);
+  CHECK(usage_error({"--prefix", "1A", "ls"}) == refusal);
+  CHECK(usage_error({"--prefix", "A\x1b[31m", "ls"}) == refusal);
 }
 
 TEST_CASE("help and version need nothing else") {

@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -22,7 +22,7 @@ struct TempDir {
     char tmpl[] = "/tmp/dotenv-run-test-XXXXXX";
     path = ::mkdtemp(tmpl);
   }
-  ~TempDir() { std::system(("rm -rf " + path).c_str()); }
+  ~TempDir() { std::filesystem::remove_all(path); }
   std::string write(const std::string& name, const std::string& content, mode_t mode) {
     std::string p = path + "/" + name;
     std::ofstream(p, std::ios::binary) << content;

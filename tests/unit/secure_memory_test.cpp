@@ -15,3 +15,12 @@ TEST_CASE("the secret arena hands out aligned, writable memory for strings") {
   void* p = arena.resource()->allocate(24, 16);
   CHECK(reinterpret_cast<std::uintptr_t>(p) % 16 == 0);
 }
+
+TEST_CASE("a short secret copy keeps its bytes in the arena, not in the string object") {
+  SecretArena arena;
+  SecretString s = secret_copy("pw", arena.resource());
+  auto object = reinterpret_cast<std::uintptr_t>(&s);
+  auto bytes = reinterpret_cast<std::uintptr_t>(s.data());
+  CHECK((bytes < object || bytes >= object + sizeof(s)));
+  CHECK(s == "pw");
+}
