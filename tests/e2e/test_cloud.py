@@ -420,15 +420,26 @@ class BadAnswers(CloudTest):
                              "the API's answer is not valid JSON: a number with an exponent of more than 4 digits "
                              "at byte 15")
 
-    def test_a_20_mib_answer_stops_at_the_cap_and_memory_stays_bounded(self):
-        def peak_rss_kib(entry):
-            # ru_maxrss of one launch: a fresh Python runs it once and reports its children's peak.
-            self.script(entry)
-            code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], env=%r, cwd=%r, capture_output="
-                    "True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)" % (self.env(), self.dir))
-            out = subprocess.run([fx.PY, "-c", code, fx.BINARY, *LEVELS, "--", "true"], capture_output=True)
-            return int(out.stdout)
+    def peak_rss_kib(self, entry, *args):
+        """ru_maxrss of one launch: a fresh Python runs it once and reports its children's peak."""
+        self.script(entry)
+        code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], env=%r, cwd=%r, capture_output="
+                "True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)" % (self.env(), self.dir))
+        out = subprocess.run([fx.PY, "-c", code, fx.BINARY, *LEVELS, *args, "--", "true"], capture_output=True)
+        return int(out.stdout)
 
+    def test_failed_attempts_do_not_pile_up_their_bodies_in_memory(self):
+        baseline = self.peak_rss_kib({"action": "pass"})
+        self.reset()
+        retried = self.peak_rss_kib({"action": "huge", "status": 503, "size": 4 << 20, "repeat": True},
+                                    "--retry-timeout", "4")
+        attempts = len(self.resolves())
+        self.assertGreaterEqual(attempts, 3)
+        # Kept whole, every 4 MiB body would stay in the secret arena until the launch ends.
+        self.assertLess(retried - baseline, 4 * 1024, f"{attempts} attempts")
+
+    def test_a_20_mib_answer_stops_at_the_cap_and_memory_stays_bounded(self):
+        peak_rss_kib = self.peak_rss_kib
         with open(fx.BINARY, "rb") as f:
             sanitized = b"__asan_init" in f.read()
         baseline = peak_rss_kib({"action": "pass"})
