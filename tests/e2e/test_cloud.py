@@ -429,6 +429,10 @@ class BadAnswers(CloudTest):
         return int(out.stdout)
 
     def test_failed_attempts_do_not_pile_up_their_bodies_in_memory(self):
+        with open(fx.BINARY, "rb") as f:
+            if b"__asan_init" in f.read():
+                # ASan's quarantine keeps every freed TLS buffer: RSS grows with the bytes read, whatever we keep.
+                self.skipTest("peak memory is not meaningful under AddressSanitizer")
         baseline = self.peak_rss_kib({"action": "pass"})
         self.reset()
         retried = self.peak_rss_kib({"action": "huge", "status": 503, "size": 4 << 20, "repeat": True},
