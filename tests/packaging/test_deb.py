@@ -6,7 +6,6 @@ Fails on a lintian error (warnings are printed, not fatal), a missing dependency
 field or file, a man page or changelog not compressed with gzip -9n, an RPATH, or
 a --version without its libcurl, libsodium and OpenSSL lines.
 """
-import glob
 import gzip
 import os
 import re
@@ -14,15 +13,13 @@ import subprocess
 import sys
 import tempfile
 
+from cpack_package import build_package, run
+
 failures = []
 
 
 def fail(message):
     failures.append(message)
-
-
-def run(command, **kwargs):
-    return subprocess.run(command, capture_output=True, text=True, **kwargs)
 
 
 def check_gzip_9n(path):
@@ -37,13 +34,9 @@ def check_gzip_9n(path):
 
 def main(build_dir):
     with tempfile.TemporaryDirectory() as tmp:
-        made = run(["cpack", "-G", "DEB", "-B", tmp, "--config", os.path.join(build_dir, "CPackConfig.cmake")],
-                   cwd=build_dir)
-        debs = glob.glob(os.path.join(tmp, "*.deb"))
-        if made.returncode != 0 or len(debs) != 1:
-            print(f"FAIL: cpack -G DEB: exit {made.returncode}\n{made.stdout}{made.stderr}")
+        deb = build_package("DEB", build_dir, tmp)
+        if deb is None:
             return 1
-        deb = debs[0]
 
         fields = {}
         for line in run(["dpkg-deb", "-f", deb]).stdout.splitlines():

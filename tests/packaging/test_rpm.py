@@ -1,28 +1,21 @@
 #!/usr/bin/python3
 # Builds the .rpm with CPack and queries it with rpm: header fields, automatic library requirements, files.
 """Usage: test_rpm.py BUILD_DIR"""
-import glob
 import os
 import re
 import subprocess
 import sys
 import tempfile
 
-
-def run(command, **kwargs):
-    return subprocess.run(command, capture_output=True, text=True, **kwargs)
+from cpack_package import build_package, run
 
 
 def main(build_dir):
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
-        made = run(["cpack", "-G", "RPM", "-B", tmp, "--config", os.path.join(build_dir, "CPackConfig.cmake")],
-                   cwd=build_dir)
-        rpms = glob.glob(os.path.join(tmp, "*.rpm"))
-        if made.returncode != 0 or len(rpms) != 1:
-            print(f"FAIL: cpack -G RPM: exit {made.returncode}\n{made.stdout}{made.stderr}")
+        package = build_package("RPM", build_dir, tmp)
+        if package is None:
             return 1
-        package = rpms[0]
 
         info = run(["rpm", "-qip", package]).stdout
         fields = dict(re.findall(r"^(\w[\w ]*?)\s*: (.*)$", info, re.M))
