@@ -130,14 +130,15 @@ def check_deployment(source_dir, token_env):
 
 
 def main(source_dir):
-    header = open(os.path.join(source_dir, "src/exit_codes.hpp"), encoding="utf-8").read()
+    header = open(os.path.join(source_dir, "src/core/exit_codes.hpp"), encoding="utf-8").read()
     codes = {name: int(n) for name, n in re.findall(r"(kExit\w+)\s*=\s*(\d+)\s*,", header)}
     permanent = {codes.get(n) for n in ("kExitUsage", "kExitDataError", "kExitAuth", "kExitConfig")}
-    config = open(os.path.join(source_dir, "src/config.cpp"), encoding="utf-8").read()
+    config = "".join(open(os.path.join(source_dir, f), encoding="utf-8").read()
+                     for f in ("src/api/settings.hpp", "src/api/settings.cpp"))
     credentials = set(re.findall(r'"(dotenv-cloud-(?:token|key))"', config))
     token_env = "DOTENV_CLOUD_TOKEN_FILE"
     if '"DOTENV_CLOUD_TOKEN"' not in config or "{}_FILE" not in config:
-        fail("src/config.cpp no longer reads DOTENV_CLOUD_TOKEN_FILE as the examples assume")
+        fail("src/api/settings.cpp no longer reads DOTENV_CLOUD_TOKEN_FILE as the examples assume")
     check_unit(source_dir, permanent, credentials)
     check_dockerfile(source_dir, token_env)
     check_deployment(source_dir, token_env)

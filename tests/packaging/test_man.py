@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-# Keeps man/dotenv-run.1, --help, the getopt table in src/cli.cpp and src/exit_codes.hpp in step, and the page warning-free.
+# Keeps man/dotenv-run.1, --help, the getopt table in src/run/cli.cpp and src/core/exit_codes.hpp in step, and the page warning-free.
 """Usage: test_man.py BINARY SOURCE_DIR
 
 Fails when an option of --help is missing from the man page (or the reverse), when
 --help and the getopt table disagree (names, short letters, which ones take a value),
-when the EXIT STATUS table differs from src/exit_codes.hpp, when an environment
+when the EXIT STATUS table differs from src/core/exit_codes.hpp, when an environment
 variable the code reads is not documented, or when groff or man warn about the page.
 """
 import os
@@ -46,7 +46,7 @@ def help_options(help_text):
     return options
 
 
-# --- src/cli.cpp ----------------------------------------------------------------------------
+# --- src/run/cli.cpp ----------------------------------------------------------------------------
 
 def getopt_table(cli_source):
     """Maps each long option of kLongOptions to (short letter or None, takes a value),
@@ -147,12 +147,12 @@ def main(binary, source_dir):
         check.true(f"the man page has no {title} section", title in by_section)
 
     helped = help_options(help_text)
-    table, short_takes_value = getopt_table(read("src/cli.cpp"))
+    table, short_takes_value = getopt_table(read("src/run/cli.cpp"))
     documented = man_options(by_section.get("OPTIONS", []))
     check.true("no option found in --help", len(helped) > 10)
 
     # The three lists of options: names, short letters, and which ones take a value.
-    check.equal("long options: --help vs the getopt table in src/cli.cpp", set(helped), set(table))
+    check.equal("long options: --help vs the getopt table in src/run/cli.cpp", set(helped), set(table))
     check.equal("long options: the man page's OPTIONS vs --help", set(documented), set(helped))
     for name in sorted(set(helped) & set(table)):
         check.equal(f"{name}: (short letter, takes a value) in --help vs getopt table", helped[name], table[name])
@@ -174,18 +174,19 @@ def main(binary, source_dir):
         check.true(f"the man page mentions {name}, which is not an option", False)
 
     # EXIT STATUS: the same numbers as the header (and as the summary in --help).
-    header_codes = exit_codes_of_header(read("src/exit_codes.hpp"))
-    check.true("no exit code found in src/exit_codes.hpp", len(header_codes) >= 8)
-    check.equal("EXIT STATUS codes in the man page vs src/exit_codes.hpp",
+    header_codes = exit_codes_of_header(read("src/core/exit_codes.hpp"))
+    check.true("no exit code found in src/core/exit_codes.hpp", len(header_codes) >= 8)
+    check.equal("EXIT STATUS codes in the man page vs src/core/exit_codes.hpp",
                 exit_codes_of_man(by_section.get("EXIT STATUS", [])), header_codes)
     summary = help_text[help_text.find("Exit status:"):]
-    check.equal("exit codes in the --help summary vs src/exit_codes.hpp (but 0)",
+    check.equal("exit codes in the --help summary vs src/core/exit_codes.hpp (but 0)",
                 {int(n) for n in re.findall(r"\b(\d{2,3})\b", summary)}, header_codes - {0})
     check.true("the EXIT STATUS section does not say the command's own status is passed through",
                "its own" in " ".join(by_section.get("EXIT STATUS", [])))
 
     # ENVIRONMENT: every DOTENV_CLOUD_* variable the code reads, and the others it depends on.
-    code = "".join(read(os.path.join("src", f)) for f in sorted(os.listdir(os.path.join(source_dir, "src"))))
+    code = "".join(read(os.path.join("src", layer, f)) for layer in ("core", "api", "run")
+                   for f in sorted(os.listdir(os.path.join(source_dir, "src", layer))))
     variables = set(re.findall(r"\b(DOTENV_CLOUD_[A-Z][A-Z_]*[A-Z])\b", code))
     variables |= {v + "_FILE" for v in variables if v in ("DOTENV_CLOUD_TOKEN", "DOTENV_CLOUD_KEY")}
     variables |= {"CREDENTIALS_DIRECTORY", "XDG_CONFIG_HOME", "HOME", "HTTPS_PROXY", "NO_PROXY", "SSLKEYLOGFILE",

@@ -13,8 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "crypto.hpp"
-#include "error.hpp"
+#include "core/blob.hpp"
+#include "core/key_proof.hpp"
+#include "core/error.hpp"
 
 using namespace dotenv_run;
 

@@ -1,0 +1,81 @@
+// One HTTPS GET through libcurl: TLS always verified, https only, no redirects, bounded in time and size.
+#pragma once
+
+#include <cstddef>
+#include <memory_resource>
+#include <string>
+#include <string_view>
+
+#include "api/curl_global.hpp"
+#include "core/secure_memory.hpp"
+
+typedef void CURL;
+
+namespace dotenv_run {
+
+struct HttpRequest {
+  std::string url;
+  std::string_view bearer_token;  // a secret: copied into wiped memory only
+  std::string ca_file;            // empty: the system store
+  std::string pinned_public_keys; // "sha256//...;sha256//..." or empty
+  std::string user_agent = "dotenv";
+  double connect_timeout = 10;
+  double total_timeout = 30;
+  double low_speed_time = 15;     // abort when under 1 byte/s for this long
+  std::size_t max_body = std::size_t{8} << 20;
+};
+
+// Why a transfer failed before a complete HTTP answer arrived.
+enum class TransportError {
+  kNone,
+  kResolve,      // DNS (host or proxy)
+  kConnect,      // refused, unreachable, proxy handshake
+  kTimeout,      // connect, total or low-speed timeout
+  kReceive,      // reset, truncated body, Content-Length mismatch, empty reply
+  kTlsHandshake, // the handshake broke off (not a verification failure)
+  kTlsVerify,    // certificate chain or host name did not verify
+  kPinMismatch,  // the public key matched no pin
+  kCaFile,       // the CA file or directory could not be used
+  kTooLarge,     // the answer passed max_body
+  kRefused,      // a URL or protocol libcurl refused (http://, malformed)
+  kOther,
+};
+
+struct HttpResponse {
+  explicit HttpResponse(std::pmr::memory_resource* body_memory) : body(body_memory) {}
+  TransportError error = TransportError::kNone;
+  std::string error_detail;  // libcurl's message (never secrets; proxy credentials redacted)
+  long status = 0;
+  SecretString body;
+  std::string retry_after, request_id, location, content_type;
+};
+
+// The seam the resolve loop talks to, so its retries and error mapping test without a network.
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  virtual HttpResponse get(const HttpRequest& request, std::pmr::memory_resource* body_memory) = 0;
+};
+
+// The real client: one easy handle, kept across retries so a kept-alive connection is reused.
+class CurlHttpClient final : public HttpClient {
+ public:
+  CurlHttpClient();
+  ~CurlHttpClient() override;
+  CurlHttpClient(const CurlHttpClient&) = delete;
+  CurlHttpClient& operator=(const CurlHttpClient&) = delete;
+
+  HttpResponse get(const HttpRequest& request, std::pmr::memory_resource* body_memory) override;
+
+ private:
+  CURL* handle_;
+};
+
+// The CA directory used when no CA file is given: the hashed /etc/ssl/certs when it has
+// hash links (OpenSSL then reads only the issuer it needs), else empty (libcurl's bundle).
+const std::string& system_ca_directory();
+
+// Removes "user:password@" from any URL in a libcurl message (proxy URLs can carry them).
+std::string redact_credentials(std::string_view message);
+
+}  // namespace dotenv_run

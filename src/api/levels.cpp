@@ -1,0 +1,66 @@
+// From a resolve answer to plaintext: the key, its proof, each level's blob.
+#include "api/levels.hpp"
+
+#include <fmt/format.h>
+
+#include "core/blob.hpp"
+#include "core/key_proof.hpp"
+#include "core/error.hpp"
+
+namespace dotenv_run {
+
+namespace {
+
+SecretKey key_for(const ResolveAnswer& answer, const std::optional<SecretSetting>& client_key) {
+  if (answer.key.mode == "server") {
+    if (!answer.key.key_b64) {
+      throw Error(kExitUnavailable, fmt::format("the API answer for project {} has no key", answer.project_slug));
+    }
+    return SecretKey::from_base64(*answer.key.key_b64, "the project key in the API answer");
+  }
+  if (!client_key) {
+    throw Error(kExitConfig, fmt::format("project {} is client-managed: give its key with DOTENV_CLOUD_KEY_FILE, "
+                                         "DOTENV_CLOUD_KEY, --key-file or a systemd credential dotenv-cloud-key",
+                                         answer.project_slug));
+  }
+  std::string what = fmt::format("the project key from {}", client_key->source);
+  SecretKey key = [&] {
+    try {
+      return SecretKey::from_base64(client_key->value, what);
+    } catch (const Error& e) {
+      throw Error(kExitConfig, e.what());
+    }
+  }();
+  const KeyProofView& p = *answer.key.proof;
+  KeyProof proof{std::string(p.algorithm), p.iterations, std::string(p.salt), std::string(p.proof)};
+  if (!key_matches_proof(key, proof)) {
+    throw Error(kExitDataError, fmt::format("{} does not match project {}", what, answer.project_slug));
+  }
+  return key;
+}
+
+}  // namespace
+
+std::vector<Source> open_levels(const ResolveAnswer& answer, const std::optional<SecretSetting>& client_key,
+                                      std::pmr::memory_resource* mem) {
+  SecretKey key = key_for(answer, client_key);
+  std::vector<Source> out;
+  for (const ResolvedLevel& level : answer.levels) {
+    std::string name = fmt::format("level {} {}", level.level, level.slug);
+    if (!level.blob) {
+      out.push_back({std::move(name), SecretString(mem), "no secrets"});
+      continue;
+    }
+    unsigned version = blob_key_version(*level.blob, name);
+    if (version != answer.key.version) {
+      throw Error(kExitDataError, fmt::format("{} is sealed with key version {}, but the key is version {}", name,
+                                              version, answer.key.version));
+    }
+    SecretString text = open_blob(*level.blob, key, answer.org_id, level.id, name, mem);
+    std::string detail = level.version ? fmt::format("version {}", *level.version) : std::string("no version");
+    out.push_back({std::move(name), std::move(text), std::move(detail)});
+  }
+  return out;
+}
+
+}  // namespace dotenv_run

@@ -1,0 +1,22 @@
+// Opening the levels of a resolve answer: choosing and checking the key, then
+// decrypting every blob into the arena, all or nothing.
+#pragma once
+
+#include <memory_resource>
+#include <optional>
+#include <vector>
+
+#include "api/answer.hpp"
+#include "api/settings.hpp"
+#include "core/merge.hpp"
+
+namespace dotenv_run {
+
+// Server-managed projects use the key in the answer; client-managed ones need
+// `client_key`, checked against the answer's key proof before anything is decrypted.
+// Throws Error(kExitConfig) for a missing client key, Error(kExitDataError) for a key
+// that does not match, a blob under another key version, or a blob that does not open.
+std::vector<Source> open_levels(const ResolveAnswer& answer, const std::optional<SecretSetting>& client_key,
+                                      std::pmr::memory_resource* mem);
+
+}  // namespace dotenv_run

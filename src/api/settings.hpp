@@ -1,0 +1,85 @@
+// Settings resolution: flags, then environment, then systemd credentials, then the
+// project file, then the user config; each setting remembers where it came from.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory_resource>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/lookup.hpp"
+#include "core/secure_memory.hpp"
+
+namespace dotenv_run {
+
+inline constexpr const char* kDefaultApiUrl = "https://api.dotenv.cloud";
+inline constexpr const char* kProjectFileName = ".dotenv-cloud.json";
+
+// The environment variables both programs read, each named once here.
+namespace env_names {
+inline constexpr std::string_view kOrg = "DOTENV_CLOUD_ORG";
+inline constexpr std::string_view kProject = "DOTENV_CLOUD_PROJECT";
+inline constexpr std::string_view kTarget = "DOTENV_CLOUD_TARGET";
+inline constexpr std::string_view kEnvironment = "DOTENV_CLOUD_ENVIRONMENT";
+inline constexpr std::string_view kApiUrl = "DOTENV_CLOUD_API_URL";
+inline constexpr std::string_view kCaFile = "DOTENV_CLOUD_CA_FILE";
+inline constexpr std::string_view kToken = "DOTENV_CLOUD_TOKEN";
+inline constexpr std::string_view kTokenFile = "DOTENV_CLOUD_TOKEN_FILE";
+inline constexpr std::string_view kKey = "DOTENV_CLOUD_KEY";
+inline constexpr std::string_view kKeyFile = "DOTENV_CLOUD_KEY_FILE";
+}  // namespace env_names
+
+// The variables that carry a secret (or where to read one): hidden from .env expansion and
+// never passed to a child.
+inline constexpr std::string_view kSecretVariables[] = {env_names::kToken, env_names::kTokenFile, env_names::kKey,
+                                                        env_names::kKeyFile};
+
+// What the command line said about the settings (each program parses its own flags).
+struct SettingFlags {
+  std::optional<std::string> org, project, target, environment;
+  std::optional<std::string> api_url, ca_file, token_file, key_file;
+  std::vector<std::string> pins;
+  // Network behaviour, in seconds.
+  std::optional<double> retry_timeout, connect_timeout, request_timeout, splay;
+};
+
+struct Setting {
+  std::string value;
+  std::string source;  // e.g. "--project", "DOTENV_CLOUD_ORG", "/srv/app/.dotenv-cloud.json"
+};
+
+struct SecretSetting {
+  SecretString value;
+  std::string source;  // where it was read; printed in errors and by -v, never the value
+};
+
+struct Settings {
+  std::optional<Setting> org, project, target, environment;
+  Setting api_url;
+  std::optional<Setting> ca_file;
+  std::optional<SecretSetting> token;
+  std::optional<SecretSetting> key;  // base64 text of a client-managed project key
+  std::vector<std::string> pins;     // "sha256//<base64>"
+  std::optional<double> retry_timeout, connect_timeout, request_timeout, splay;
+  std::string user_agent;            // "<program>/<version>"
+  bool from_cloud() const { return project.has_value(); }
+};
+
+// Resolves the settings that are not secret. `program` ("dotenv-run") names the user agent.
+// Throws Error(kExitConfig) for a wrong setting (a target without a project, an environment
+// without a target, a settings file another user could have written), naming it and its source.
+Settings resolve_settings(const SettingFlags& flags, const Lookup& env, const std::filesystem::path& cwd,
+                          std::string_view program);
+
+// Reads the token (required: Error(kExitConfig) naming every way to give one) and a
+// client-managed key (optional) into `mem`. Never from argv.
+void read_credentials(Settings& settings, const SettingFlags& flags, const Lookup& env,
+                      std::pmr::memory_resource* mem);
+
+// Lines for -v: one per setting, naming its source and never a secret's value.
+std::vector<std::string> describe_settings(const Settings& settings);
+
+}  // namespace dotenv_run

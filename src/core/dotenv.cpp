@@ -1,0 +1,289 @@
+// The .env parser: statements, keys, quoting and comments (expansion itself is in expand.cpp).
+#include "core/dotenv.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <unordered_map>
+
+#include "core/error.hpp"
+#include "core/expand.hpp"
+
+namespace dotenv_run {
+
+namespace {
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_key_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
+bool is_key_char(char c) { return is_key_start(c) || (c >= '0' && c <= '9') || c == '.' || c == '-'; }
+
+// Drops a leading BOM and turns CRLF and lone CR into LF. The text is copied (into `copy`,
+// which lives in the secret arena) only when it has a CR at all.
+std::string_view normalise(std::string_view text, SecretString& copy) {
+  if (text.starts_with(kBom)) text.remove_prefix(kBom.size());
+  std::size_t cr = text.find('\r');
+  if (cr == std::string_view::npos) return text;
+  copy.reserve(text.size());
+  std::size_t pos = 0;
+  while (cr != std::string_view::npos) {
+    copy.append(text.substr(pos, cr - pos));
+    copy.push_back('\n');
+    pos = cr + 1;
+    if (pos < text.size() && text[pos] == '\n') ++pos;
+    cr = text.find('\r', pos);
+  }
+  copy.append(text.substr(pos));
+  return copy;
+}
+
+// The variables assigned so far, and what a reference sees: the latest value this input
+// assigned earlier, else the inherited lookup. Names are views into the input text.
+class Scope final : public Lookup {
+ public:
+  Scope(const Lookup& env, std::pmr::memory_resource* mem, std::size_t expected)
+      : env_(env), mem_(mem), variables_(mem) {
+    variables_.reserve(expected);
+    index_.reserve(expected);
+  }
+
+  std::optional<std::string_view> find(std::string_view name) const override {
+    if (auto own = index_.find(name); own != index_.end()) return variables_[own->second].value;
+    return env_.find(name);
+  }
+
+  bool defines(std::string_view name) const { return index_.contains(name); }
+
+  void assign(std::string_view name, std::string_view value) {
+    auto [it, inserted] = index_.try_emplace(name, variables_.size());
+    if (inserted) {
+      // Filled in place: a short value built in a temporary would leave its bytes on the stack.
+      Variable& added = variables_.emplace_back(Variable{SecretString(mem_), SecretString(mem_)});
+      added.name.assign(name);
+      added.value.assign(value);
+    } else {
+      variables_[it->second].value.assign(value);
+    }
+  }
+
+  Variables take() { return std::move(variables_); }
+
+ private:
+  const Lookup& env_;
+  std::pmr::memory_resource* mem_;
+  Variables variables_;
+  std::unordered_map<std::string_view, std::size_t> index_;
+};
+
+class Parser {
+ public:
+  Parser(std::string_view text, const Lookup& env, const ParseOptions& options, std::pmr::memory_resource* mem)
+      : text_(text),
+        options_(options),
+        scope_(env, mem, static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1),
+        value_(mem) {
+    value_.reserve(256);  // in the arena, not in the buffer of a Parser on the stack
+  }
+
+  Variables run() {
+    if (std::size_t nul = text_.find('\0'); nul != std::string_view::npos) {
+      statement_ = nul;
+      throw SyntaxError(nul_message(nul));
+    }
+    while (pos_ < text_.size()) {
+      skip_blanks();
+      char c = at(pos_);
+      if (c == '\n' || c == '#') {
+        skip_line();
+        continue;
+      }
+      statement_ = pos_;
+      statement();
+    }
+    return scope_.take();
+  }
+
+  // Names the variable when the NUL sits on a `NAME=` line, so an operator knows which
+  // secret to fix; a NUL on a continuation line of a quoted value can only name the line.
+  std::string nul_message(std::size_t nul) const {
+    std::size_t start = text_.rfind('\n', nul);
+    start = start == std::string_view::npos ? 0 : start + 1;
+    std::string_view line = text_.substr(start, nul - start);
+    auto skip_ws = [&] { while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1); };
+    skip_ws();
+    if (line.substr(0, 7) == "export " || line.substr(0, 7) == "export\t") {
+      line.remove_prefix(7);
+      skip_ws();
+    }
+    std::size_t n = 0;
+    auto is_name_char = [](char c, bool first) {
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
+             (!first && ((c >= '0' && c <= '9') || c == '.' || c == '-'));
+    };
+    while (n < line.size() && is_name_char(line[n], n == 0)) ++n;
+    std::string_view name = line.substr(0, n);
+    line.remove_prefix(n);
+    skip_ws();
+    if (!name.empty() && !line.empty() && line.front() == '=') {
+      return fmt::format("NUL byte in the value of {}", name);
+    }
+    return "NUL byte in the input";
+  }
+
+  std::size_t line() const {
+    return static_cast<std::size_t>(std::count(text_.begin(), text_.begin() + statement_, '\n')) + 1;
+  }
+
+ private:
+  // The end of the text reads as a line break, so no caller needs a bounds check.
+  char at(std::size_t pos) const { return pos < text_.size() ? text_[pos] : '\n'; }
+
+  bool skip_blanks() {
+    std::size_t start = pos_;
+    while (pos_ < text_.size() && is_blank(text_[pos_])) ++pos_;
+    return pos_ != start;
+  }
+
+  // Moves past the next line break (or to the end).
+  void skip_line() {
+    std::size_t eol = text_.find('\n', pos_);
+    pos_ = eol == std::string_view::npos ? text_.size() : eol + 1;
+  }
+
+  // [export ws+] KEY [ws] ( "=" [ws] VALUE [trailer] | ["#" comment] ), after leading blanks.
+  void statement() {
+    constexpr std::string_view kExport = "export";
+    if (text_.substr(pos_).starts_with(kExport) && is_blank(at(pos_ + kExport.size()))) {
+      std::size_t key = pos_ + kExport.size();
+      while (is_blank(at(key))) ++key;
+      // Otherwise `export` is itself the key (`export=1`, a bare `export`).
+      if (is_key_start(at(key))) pos_ = key;
+    }
+    if (at(pos_) == '=') throw SyntaxError("missing name before '='");
+    if (!is_key_start(at(pos_))) throw SyntaxError("invalid name");
+    std::size_t start = pos_;
+    while (pos_ < text_.size() && is_key_char(text_[pos_])) ++pos_;
+    std::string_view key = text_.substr(start, pos_ - start);
+
+    bool spaced = skip_blanks();
+    char c = at(pos_);
+    if (c == '=') {
+      ++pos_;
+      value(key);
+    } else if (c == '\n' || c == '#') {
+      skip_line();
+      bare_key(key);
+    } else {
+      throw SyntaxError(spaced ? "expected '=' after the name" : "invalid character in name");
+    }
+  }
+
+  void bare_key(std::string_view key) {
+    if (scope_.defines(key)) return;  // it already holds its latest value
+    if (auto inherited = scope_.find(key)) scope_.assign(key, *inherited);
+  }
+
+  void value(std::string_view key) {
+    skip_blanks();
+    value_.clear();
+    switch (at(pos_)) {
+      case '\'': single_quoted(); break;
+      case '`': back_quoted(); break;
+      case '"': double_quoted(); break;
+      default: unquoted(); break;
+    }
+    scope_.assign(key, value_);
+  }
+
+  // The rest of the line, up to a `#` that follows a blank (the blank may be the one
+  // right after `=`, which is why the test looks at the character before the value).
+  void unquoted() {
+    std::size_t start = pos_;
+    std::size_t eol = std::min(text_.find('\n', start), text_.size());
+    std::size_t end = eol;
+    for (std::size_t i = start; i < eol; ++i) {
+      if (text_[i] == '#' && is_blank(text_[i - 1])) {
+        end = i;
+        break;
+      }
+    }
+    while (end > start && is_blank(text_[end - 1])) --end;
+    expand_value(text_.substr(start, end - start), Quoting::kUnquoted, options_.expand, scope_, value_);
+    pos_ = eol;
+    skip_line();
+  }
+
+  // Raw; `\'` gives `'`, and `\\` stays two backslashes but cannot escape the closing quote.
+  void single_quoted() {
+    std::size_t i = pos_ + 1;
+    while (true) {
+      std::size_t j = i;
+      while (j < text_.size() && text_[j] != '\'' && text_[j] != '\\') ++j;
+      value_.append(text_.substr(i, j - i));
+      if (j == text_.size()) throw SyntaxError("unterminated single quote");
+      if (text_[j] == '\'') {
+        pos_ = j + 1;
+        break;
+      }
+      char next = at(j + 1);
+      if (next == '\'' || next == '\\') {
+        if (next == '\\') value_.push_back('\\');
+        value_.push_back(next);
+        i = j + 2;
+      } else {
+        value_.push_back('\\');
+        i = j + 1;
+      }
+    }
+    trailer();
+  }
+
+  void back_quoted() {
+    std::size_t close = text_.find('`', pos_ + 1);
+    if (close == std::string_view::npos) throw SyntaxError("unterminated backtick quote");
+    value_.append(text_.substr(pos_ + 1, close - pos_ - 1));
+    pos_ = close + 1;
+    trailer();
+  }
+
+  void double_quoted() {
+    std::size_t j = pos_ + 1;
+    while (j < text_.size() && text_[j] != '"') j += text_[j] == '\\' ? 2 : 1;
+    if (j >= text_.size()) throw SyntaxError("unterminated double quote");
+    expand_value(text_.substr(pos_ + 1, j - pos_ - 1), Quoting::kDoubleQuoted, options_.expand, scope_, value_);
+    pos_ = j + 1;
+    trailer();
+  }
+
+  // After a closing quote only blanks and a comment may follow.
+  void trailer() {
+    skip_blanks();
+    char c = at(pos_);
+    if (c != '\n' && c != '#') throw SyntaxError("text after closing quote");
+    skip_line();
+  }
+
+  std::string_view text_;
+  ParseOptions options_;
+  Scope scope_;
+  SecretString value_;  // the value being built, reused for every statement
+  std::size_t pos_ = 0;
+  std::size_t statement_ = 0;
+};
+
+}  // namespace
+
+Variables parse_dotenv(std::string_view text, std::string_view source, const Lookup& env,
+                       const ParseOptions& options, std::pmr::memory_resource* mem) {
+  SecretString normalised(mem);
+  Parser parser(normalise(text, normalised), env, options, mem);
+  try {
+    return parser.run();
+  } catch (const SyntaxError& e) {
+    throw Error(kExitDataError, fmt::format("{}: line {}: {}", source, parser.line(), e.what()));
+  }
+}
+
+}  // namespace dotenv_run

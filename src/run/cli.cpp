@@ -1,0 +1,251 @@
+// Command-line parsing with getopt_long in "stop at the first non-option" mode.
+#include "run/cli.hpp"
+
+#include <getopt.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace dotenv_run {
+
+namespace {
+
+enum LongOnly : int {
+  kApiUrl = 1000, kCaFile, kTokenFile, kKeyFile, kPin, kEnvFile, kOnly, kExclude, kKeep, kPrefix,
+  kNoExpand, kPreserveEnv, kCleanEnv, kAllowUnsafe, kRetryTimeout, kConnectTimeout, kTimeout,
+  kSplay, kExport, kFormat, kCheck,
+};
+
+// "+" stops at the first non-option; the leading ":" lets us word the errors ourselves.
+constexpr const char* kShortOptions = "+:o:p:t:e:vhV";
+
+const struct option kLongOptions[] = {
+    {"org", required_argument, nullptr, 'o'},
+    {"project", required_argument, nullptr, 'p'},
+    {"target", required_argument, nullptr, 't'},
+    {"environment", required_argument, nullptr, 'e'},
+    {"api-url", required_argument, nullptr, kApiUrl},
+    {"ca-file", required_argument, nullptr, kCaFile},
+    {"token-file", required_argument, nullptr, kTokenFile},
+    {"key-file", required_argument, nullptr, kKeyFile},
+    {"pin", required_argument, nullptr, kPin},
+    {"env-file", required_argument, nullptr, kEnvFile},
+    {"only", required_argument, nullptr, kOnly},
+    {"exclude", required_argument, nullptr, kExclude},
+    {"keep", required_argument, nullptr, kKeep},
+    {"prefix", required_argument, nullptr, kPrefix},
+    {"no-expand", no_argument, nullptr, kNoExpand},
+    {"preserve-env", no_argument, nullptr, kPreserveEnv},
+    {"clean-env", no_argument, nullptr, kCleanEnv},
+    {"allow-unsafe-names", no_argument, nullptr, kAllowUnsafe},
+    {"retry-timeout", required_argument, nullptr, kRetryTimeout},
+    {"connect-timeout", required_argument, nullptr, kConnectTimeout},
+    {"timeout", required_argument, nullptr, kTimeout},
+    {"splay", required_argument, nullptr, kSplay},
+    {"export", no_argument, nullptr, kExport},
+    {"format", required_argument, nullptr, kFormat},
+    {"check", no_argument, nullptr, kCheck},
+    {"verbose", no_argument, nullptr, 'v'},
+    {"help", no_argument, nullptr, 'h'},
+    {"version", no_argument, nullptr, 'V'},
+    {nullptr, 0, nullptr, 0},
+};
+
+Error usage(const std::string& message) {
+  return Error(kExitUsage, message + " (see dotenv-run --help)");
+}
+
+// Seconds from `min` to 86400. A zero timeout would fail every request, so timeouts start
+// at 0.1 s, and the deadline that bounds every attempt at 1 s; --splay may be 0.
+double parse_seconds(const char* text, std::string_view option, double min) {
+  errno = 0;
+  char* end = nullptr;
+  double value = std::strtod(text, &end);
+  if (errno != 0 || end == text || *end != '\0' || !std::isfinite(value) || value < min || value > 86400) {
+    throw usage(fmt::format("{} takes a number of seconds from {} to 86400, not '{}'", option, min, text));
+  }
+  return value;
+}
+
+// Appends the names of a comma-separated list ("A,B"); empty items are a usage error.
+void append_names(std::vector<std::string>& out, std::string_view list, std::string_view option) {
+  size_t start = 0;
+  while (true) {
+    size_t comma = list.find(',', start);
+    std::string_view item = list.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    if (item.empty()) throw usage(fmt::format("{} has an empty name in '{}'", option, list));
+    out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+}
+
+// The prefix becomes the start of every secret's name, so it must be a valid name start.
+std::string checked_prefix(std::string_view prefix) {
+  auto name_char = [](char c, bool first) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
+           (!first && ((c >= '0' && c <= '9') || c == '.' || c == '-'));
+  };
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (!name_char(prefix[i], i == 0)) {
+      throw usage("--prefix must start with a letter or '_' and hold only letters, digits, '_', '.' and '-'");
+    }
+  }
+  return std::string(prefix);
+}
+
+ExportFormat parse_format(std::string_view text) {
+  if (text == "env") return ExportFormat::kEnv;
+  if (text == "json") return ExportFormat::kJson;
+  if (text == "shell") return ExportFormat::kShell;
+  throw usage(fmt::format("--format takes env, json or shell, not '{}'", text));
+}
+
+void set_mode(Options& options, Mode mode, std::string_view option) {
+  if (options.mode != Mode::kRun && options.mode != mode) {
+    throw usage(fmt::format("{} cannot be combined with --export or --check", option));
+  }
+  options.mode = mode;
+}
+
+void apply_option(Options& o, int c, const char* arg) {
+  switch (c) {
+    case 'o': o.settings.org = arg; break;
+    case 'p': o.settings.project = arg; break;
+    case 't': o.settings.target = arg; break;
+    case 'e': o.settings.environment = arg; break;
+    case kApiUrl: o.settings.api_url = arg; break;
+    case kCaFile: o.settings.ca_file = arg; break;
+    case kTokenFile: o.settings.token_file = arg; break;
+    case kKeyFile: o.settings.key_file = arg; break;
+    case kPin: o.settings.pins.emplace_back(arg); break;
+    case kEnvFile: o.env_files.emplace_back(arg); break;
+    case kOnly: append_names(o.selection.only, arg, "--only"); break;
+    case kExclude: append_names(o.selection.exclude, arg, "--exclude"); break;
+    case kKeep: append_names(o.child_env.keep, arg, "--keep"); break;
+    case kPrefix: o.selection.prefix = checked_prefix(arg); break;
+    case kNoExpand: o.no_expand = true; break;
+    case kPreserveEnv: o.child_env.preserve_env = true; break;
+    case kCleanEnv: o.child_env.clean_env = true; break;
+    case kAllowUnsafe: o.child_env.allow_unsafe_names = true; break;
+    case kRetryTimeout: o.settings.retry_timeout = parse_seconds(arg, "--retry-timeout", 1); break;
+    case kConnectTimeout: o.settings.connect_timeout = parse_seconds(arg, "--connect-timeout", 0.1); break;
+    case kTimeout: o.settings.request_timeout = parse_seconds(arg, "--timeout", 0.1); break;
+    case kSplay: o.settings.splay = parse_seconds(arg, "--splay", 0); break;
+    case kExport: set_mode(o, Mode::kExport, "--export"); break;
+    case kFormat: o.format = parse_format(arg); o.format_given = true; break;
+    case kCheck: set_mode(o, Mode::kCheck, "--check"); break;
+    case 'v': ++o.verbose; break;
+    case 'h': o.mode = Mode::kHelp; break;
+    case 'V': o.mode = Mode::kVersion; break;
+  }
+}
+
+void check_consistency(const Options& o) {
+  if (o.mode == Mode::kHelp || o.mode == Mode::kVersion) return;
+  if (o.child_env.preserve_env && o.child_env.clean_env) throw usage("--preserve-env and --clean-env cannot be combined");
+  if (!o.child_env.keep.empty() && !o.child_env.clean_env) throw usage("--keep only makes sense with --clean-env");
+  if (o.format_given && o.mode != Mode::kExport) throw usage("--format only applies to --export");
+  if (o.mode == Mode::kRun && o.command.empty()) throw usage("no command given");
+  if (o.mode != Mode::kRun && !o.command.empty()) {
+    throw usage(fmt::format("a command cannot be combined with --{}", o.mode == Mode::kExport ? "export" : "check"));
+  }
+}
+
+}  // namespace
+
+Options parse_command_line(int argc, char* const argv[]) {
+  Options options;
+  optind = 0;  // full re-initialisation, so tests can call this more than once
+  opterr = 0;
+  while (true) {
+    int c = getopt_long(argc, argv, kShortOptions, kLongOptions, nullptr);
+    if (c == -1) break;
+    const char* given = argv[optind - 1];
+    if (c == '?') {
+      // getopt_long sets optopt to a long option's own code when it was given a value it
+      // does not take ("--export=json"); only a short option's code is a character.
+      if (optopt > 0 && optopt < 256) throw usage(fmt::format("unknown option '-{}'", static_cast<char>(optopt)));
+      if (optopt >= 256) {
+        std::string_view name(given);
+        throw usage(fmt::format("option '{}' takes no value", name.substr(0, name.find('='))));
+      }
+      throw usage(fmt::format("unknown option '{}'", given));
+    }
+    if (c == ':') throw usage(fmt::format("option '{}' needs a value", given));
+    apply_option(options, c, optarg);
+  }
+  for (int i = optind; i < argc; ++i) options.command.emplace_back(argv[i]);
+  check_consistency(options);
+  return options;
+}
+
+const char* help_text() {
+  return R"(Usage: dotenv-run [OPTIONS] [--] COMMAND [ARG...]
+       dotenv-run [OPTIONS] --export [--format env|json|shell]
+       dotenv-run [OPTIONS] --check
+
+Run COMMAND with the secrets of a dotEnv Cloud project, target and environment,
+fetched in one HTTPS request, decrypted in memory and merged (project, then
+target, then environment: the deepest wins). The launcher is replaced by
+COMMAND (same PID), so signals and the exit status are COMMAND's own.
+
+Where the secrets come from:
+  -o, --org ID              organization ULID (DOTENV_CLOUD_ORG)
+  -p, --project SLUG        project (DOTENV_CLOUD_PROJECT)
+  -t, --target SLUG         target (DOTENV_CLOUD_TARGET)
+  -e, --environment SLUG    environment; needs --target (DOTENV_CLOUD_ENVIRONMENT)
+      --api-url URL         API base URL, https only (DOTENV_CLOUD_API_URL;
+                            default https://api.dotenv.cloud)
+      --ca-file FILE        trust the CAs in FILE instead of the system store
+                            (DOTENV_CLOUD_CA_FILE)
+      --pin sha256//BASE64  require this server public key; repeatable
+      --token-file FILE     read the API token from FILE (DOTENV_CLOUD_TOKEN_FILE);
+                            a token is never taken from the command line
+      --key-file FILE       read a client-managed project key from FILE
+                            (DOTENV_CLOUD_KEY_FILE)
+      --env-file FILE       also read a local .env file, after the cloud levels;
+                            repeatable, read in the order given
+
+What reaches COMMAND:
+      --only A,B            pass only these secrets; fails if one is missing
+      --exclude A,B         leave these secrets out
+      --prefix P            prepend P to the name of every secret
+      --no-expand           keep $VAR and ${VAR} in values as they are
+      --preserve-env        inherited variables win over secrets of the same name
+      --clean-env           start COMMAND from an empty environment plus the secrets
+      --keep NAME           with --clean-env, also pass this inherited variable;
+                            repeatable or comma-separated
+      --allow-unsafe-names  allow secrets named LD_PRELOAD, BASH_ENV, NODE_OPTIONS
+                            and other variables that load code
+
+Network:
+      --retry-timeout SEC   give up retrying after SEC seconds in all (default 60)
+      --connect-timeout SEC limit each connection attempt (default 10)
+      --timeout SEC         limit each request (default 30)
+      --splay SEC           wait a random 0..SEC seconds before the first request,
+                            to spread a fleet that starts at once
+
+Instead of running a command:
+      --export              print the variables the secrets add and exit
+      --format FORMAT       with --export: env (default), json or shell
+      --check               fetch and decrypt, print counts per level, exit 0
+
+  -v, --verbose             say where each setting came from (never a value)
+  -h, --help                show this help and exit
+  -V, --version             show the version and library versions and exit
+
+Exit status: COMMAND's own, or 64 usage, 65 bad data, 69 API unavailable,
+70 internal error, 77 authentication or permission refused, 78 configuration,
+126 COMMAND not executable, 127 COMMAND not found.
+See dotenv-run(1) for the environment, files and the .env format.
+)";
+}
+
+}  // namespace dotenv_run

@@ -1,0 +1,52 @@
+// The child's environment: the inherited one combined with the secrets under a policy,
+// built in the secret arena and checked against what execve() can take.
+#pragma once
+
+#include <memory_resource>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/dotenv.hpp"
+#include "core/lookup.hpp"
+
+namespace dotenv_run {
+
+struct ChildEnvPolicy {
+  bool preserve_env = false;        // inherited values win over secrets
+  bool clean_env = false;           // start empty, plus `keep`
+  std::vector<std::string> keep;
+  bool allow_unsafe_names = false;  // LD_PRELOAD, BASH_ENV, NODE_OPTIONS, ...
+};
+
+
+// True for names that make a program load code (LD_PRELOAD, BASH_ENV, NODE_OPTIONS, ...).
+bool is_code_loading_name(std::string_view name);
+
+// Refuses, with Error(kExitDataError) naming the variable: an invalid name (empty,
+// a leading digit, '=', a space, a NUL), a NUL in a value, a NAME=value over 128 KiB,
+// and a code-loading name unless allowed.
+void validate_secrets(const Variables& secrets, bool allow_unsafe_names);
+
+class ChildEnvironment {
+ public:
+  explicit ChildEnvironment(std::pmr::memory_resource* mem) : entries_(1, nullptr, mem) {}
+  char* const* envp() const { return entries_.data(); }  // null-terminated, for execve()
+  std::optional<std::string_view> find(std::string_view name) const;
+  std::span<char* const> entries() const { return {entries_.data(), entries_.size() - 1}; }
+  void add(char* entry) { entries_.insert(entries_.end() - 1, entry); }
+
+ private:
+  std::pmr::vector<char*> entries_;  // "NAME=value" strings in the arena, then the final null
+};
+
+ChildEnvironment build_child_environment(char* const* inherited, const Variables& secrets,
+                                         const ChildEnvPolicy& policy, std::pmr::memory_resource* mem);
+
+// Refuses (Error(kExitDataError)) an argv plus environment that execve() would reject
+// with E2BIG, naming the largest variable.
+void check_exec_limits(const std::vector<std::string>& argv, const ChildEnvironment& env);
+
+}  // namespace dotenv_run

@@ -1,0 +1,96 @@
+// dotenv-run: fetch, decrypt, merge, exec. real_main() is the table of contents.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "run/cli.hpp"
+#include "api/settings.hpp"
+#include "run/environment.hpp"
+#include "core/error.hpp"
+#include "run/exec.hpp"
+#include "core/export_format.hpp"
+#include "api/curl_global.hpp"
+#include "core/merge.hpp"
+#include "core/process.hpp"
+#include "core/secure_memory.hpp"
+#include "run/sources.hpp"
+#include "api/version.hpp"
+
+extern char** environ;
+
+using namespace dotenv_run;
+
+namespace {
+
+void print_notice(std::string_view line) { std::fprintf(stderr, "dotenv-run: %.*s\n", static_cast<int>(line.size()), line.data()); }
+
+std::filesystem::path current_directory() {
+  std::error_code ec;
+  std::filesystem::path cwd = std::filesystem::current_path(ec);
+  return ec ? std::filesystem::path("/") : cwd;
+}
+
+// No socket and no TLS state survive into the child, and what the launcher changed is put
+// back: the child, or `--export | head`, sees the signals the launcher inherited.
+void leave_network(const ProcessState& inherited_state) {
+  http_global_cleanup();
+  restore_process_state(inherited_state);
+}
+
+int real_main(int argc, char** argv) {
+  const ProcessState inherited_state = capture_process_state();
+  harden_process();
+
+  const Options options = parse_command_line(argc, argv);
+  if (options.mode == Mode::kHelp) return write_stdout(help_text()), kExitOk;
+  if (options.mode == Mode::kVersion) return write_stdout(version_text("dotenv-run")), kExitOk;
+
+  SecretArena arena;
+  const EnvironLookup launcher_env(environ);
+  const Settings settings = launch_settings(options.settings, !options.env_files.empty(), launcher_env,
+                                            current_directory(), arena.resource());
+  if (options.verbose > 0) {
+    for (const std::string& line : describe_settings(settings)) print_notice(line);
+  }
+
+  const std::vector<Source> sources = load_sources(settings, options.env_files, arena.resource(), print_notice);
+  const EnvironLookup inherited_env(environ, kSecretVariables);
+  MergeResult merged = merge_sources(sources, inherited_env, ParseOptions{.expand = !options.no_expand}, arena.resource());
+  const std::size_t merged_count = merged.variables.size();
+  const Variables secrets = select_variables(std::move(merged.variables), options.selection, arena.resource());
+  validate_secrets(secrets, options.child_env.allow_unsafe_names);
+
+  if (options.mode == Mode::kCheck) {
+    leave_network(inherited_state);
+    return write_stdout(check_report(sources, merged.counts, merged_count, secrets.size())), kExitOk;
+  }
+  if (options.mode == Mode::kExport) {
+    leave_network(inherited_state);
+    return write_stdout(render_export(secrets, options.format, arena.resource())), kExitOk;
+  }
+
+  ChildEnvironment child_env = build_child_environment(environ, secrets, options.child_env, arena.resource());
+  check_exec_limits(options.command, child_env);
+  leave_network(inherited_state);
+  exec_command(options.command, child_env);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return real_main(argc, argv);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "dotenv-run: error: %s\n", e.what());
+    return e.code();
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "dotenv-run: error: out of memory\n");
+    return kExitSoftware;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dotenv-run: internal error: %s\n", e.what());
+    return kExitSoftware;
+  }
+}

@@ -1,0 +1,89 @@
+// Loading every source of a launch and describing them for --check.
+#include "run/sources.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "api/levels.hpp"
+#include "api/resolve.hpp"
+#include "core/error.hpp"
+
+namespace dotenv_run {
+
+namespace {
+
+constexpr std::size_t kMaxEnvFile = 64 * 1024 * 1024;
+
+}  // namespace
+
+SecretString read_env_file(const std::string& path, std::pmr::memory_resource* mem) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) throw Error(kExitConfig, fmt::format("--env-file {}: {}", path, std::strerror(errno)));
+  SecretString text(mem);
+  text.reserve(sizeof(char[16384]));  // never in the string object's own small buffer
+  char chunk[16384];
+  while (true) {
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      wipe(chunk, sizeof chunk);
+      throw Error(kExitConfig, fmt::format("--env-file {}: {}", path, std::strerror(err)));
+    }
+    if (n == 0) break;
+    text.append(chunk, static_cast<std::size_t>(n));
+    if (text.size() > kMaxEnvFile) {
+      ::close(fd);
+      wipe(chunk, sizeof chunk);
+      throw Error(kExitConfig, fmt::format("--env-file {}: larger than 64 MiB", path));
+    }
+  }
+  ::close(fd);
+  wipe(chunk, sizeof chunk);
+  return text;
+}
+
+Settings launch_settings(const SettingFlags& flags, bool has_env_files, const Lookup& env,
+                         const std::filesystem::path& cwd, std::pmr::memory_resource* mem) {
+  Settings settings = resolve_settings(flags, env, cwd, "dotenv-run");
+  if (!settings.from_cloud()) {
+    if (!has_env_files) {
+      throw Error(kExitConfig, "nothing to load: set a project (--project or DOTENV_CLOUD_PROJECT, or a "
+                               ".dotenv-cloud.json file) or give --env-file");
+    }
+    return settings;
+  }
+  if (!settings.org) throw Error(kExitConfig, "no organization: set --org or DOTENV_CLOUD_ORG");
+  read_credentials(settings, flags, env, mem);
+  return settings;
+}
+
+std::vector<Source> load_sources(const Settings& settings, const std::vector<std::string>& env_files,
+                                 std::pmr::memory_resource* mem, const std::function<void(std::string_view)>& notice) {
+  std::vector<Source> out;
+  if (settings.from_cloud()) out = open_levels(resolve(settings, mem, notice), settings.key, mem);
+  for (const std::string& path : env_files) {
+    out.push_back({fmt::format("file {}", path), read_env_file(path, mem), "local file"});
+  }
+  return out;
+}
+
+std::string check_report(const std::vector<Source>& loaded, const std::vector<std::size_t>& counts,
+                         std::size_t merged, std::size_t selected) {
+  std::string out;
+  for (std::size_t i = 0; i < loaded.size(); ++i) {
+    out += fmt::format("{}: {} variable{} ({})\n", loaded[i].name, counts[i], counts[i] == 1 ? "" : "s",
+                       loaded[i].detail);
+  }
+  out += fmt::format("merged: {} variables; passed to the command: {}\n", merged, selected);
+  return out;
+}
+
+}  // namespace dotenv_run

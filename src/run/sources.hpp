@@ -1,0 +1,35 @@
+// The plaintext sources of one launch: the cloud levels (fetched and opened) and the
+// --env-file files, in merge order; and the --check report over them.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory_resource>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/settings.hpp"
+#include "core/lookup.hpp"
+#include "core/merge.hpp"
+
+namespace dotenv_run {
+
+// The launcher's settings: a project (then an organization and a token are required) or
+// at least one --env-file. Throws Error(kExitConfig) naming what is missing.
+Settings launch_settings(const SettingFlags& flags, bool has_env_files, const Lookup& env,
+                         const std::filesystem::path& cwd, std::pmr::memory_resource* mem);
+
+// Fetches and opens every cloud level (all or nothing), then reads each --env-file.
+// `notice` receives one line per retry.
+std::vector<Source> load_sources(const Settings& settings, const std::vector<std::string>& env_files,
+                                 std::pmr::memory_resource* mem, const std::function<void(std::string_view)>& notice);
+
+// --check: one line per source with its count of names, then the total; never a value.
+std::string check_report(const std::vector<Source>& loaded, const std::vector<std::size_t>& counts,
+                         std::size_t merged, std::size_t selected);
+
+// Reads a .env file given with --env-file into the arena. Error(kExitConfig) if it cannot be read.
+SecretString read_env_file(const std::string& path, std::pmr::memory_resource* mem);
+
+}  // namespace dotenv_run

@@ -1,0 +1,208 @@
+// Tests of the libcurl wrapper that need no server: key logging, https only, failures classified, fds released.
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+
+#include "api/resolve.hpp"
+#include "core/error.hpp"
+#include "api/http.hpp"
+
+extern char** environ;
+
+using namespace dotenv_run;
+
+namespace {
+
+// A listening socket on 127.0.0.1 that never accepts (the kernel still completes handshakes).
+struct Listener {
+  int fd = -1;
+  int port = 0;
+  Listener() {
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(listen(fd, 8) == 0);
+    socklen_t len = sizeof addr;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port = ntohs(addr.sin_port);
+  }
+  ~Listener() { close(fd); }
+  bool connection_pending() const {
+    const int c = accept(fd, nullptr, nullptr);
+    if (c >= 0) close(c);
+    return c >= 0;
+  }
+};
+
+int open_fd_count() {
+  int count = 0;
+  DIR* dir = opendir("/proc/self/fd");
+  while (readdir(dir) != nullptr) ++count;
+  closedir(dir);
+  return count;
+}
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0;
+}
+
+// Runs `body` in a child with libcurl's global state torn down first; returns its exit status.
+template <typename F>
+int in_child(F body) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    http_global_cleanup();
+    _exit(body());
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+HttpRequest request_to(const std::string& url) {
+  HttpRequest r;
+  r.url = url;
+  r.bearer_token = "tok-secret-123";
+  r.connect_timeout = 2;
+  r.total_timeout = 2;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("SSLKEYLOGFILE makes plain libcurl open a key log, but never ours, and stays in the environment") {
+  char dir_template[] = "/tmp/dotenv-run-keylog-XXXXXX";
+  REQUIRE(mkdtemp(dir_template) != nullptr);
+  const std::string dir = dir_template;
+  const std::string plain = dir + "/plain.log";
+  const std::string ours = dir + "/ours.log";
+
+  // The control: this libcurl does honour the variable, so the check below means something.
+  CHECK(in_child([&] {
+          setenv("SSLKEYLOGFILE", plain.c_str(), 1);
+          return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : 1;
+        }) == 0);
+  CHECK(exists(plain));
+
+  CHECK(in_child([&] {
+          setenv("SSLKEYLOGFILE", ours.c_str(), 1);
+          char** before = environ;
+          int position = -1;
+          for (int i = 0; environ[i] != nullptr; ++i)
+            if (std::string_view(environ[i]).starts_with("SSLKEYLOGFILE=")) position = i;
+          http_global_init();
+          // Same array, same slot, same value: the program we exec sees it untouched.
+          if (environ != before || position < 0) return 2;
+          if (std::string_view(environ[position]) != "SSLKEYLOGFILE=" + ours) return 3;
+          const char* value = getenv("SSLKEYLOGFILE");
+          return value != nullptr && value == ours ? 0 : 4;
+        }) == 0);
+  CHECK_FALSE(exists(ours));
+
+  std::remove(plain.c_str());
+  rmdir(dir.c_str());
+}
+
+TEST_CASE("an http:// URL is refused by libcurl without connecting") {
+  Listener listener;
+  SecretArena arena;
+  CurlHttpClient client;
+  const HttpResponse r = client.get(request_to("http://127.0.0.1:" + std::to_string(listener.port) + "/"), arena.resource());
+  CHECK(r.error == TransportError::kRefused);
+  CHECK_FALSE(listener.connection_pending());
+}
+
+TEST_CASE("resolve refuses an http:// API URL with exit 78 and no connection") {
+  Listener listener;
+  SecretArena arena;
+  ApiSettings settings;
+  settings.api_url = "http://127.0.0.1:" + std::to_string(listener.port);
+  settings.token_source = "test";
+  try {
+    resolve(settings, {"01HZX5V9Q6M3K8T2R4W7Y0B1CD", "api", {}, {}}, arena.resource(), {});
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.code() == kExitConfig);
+    CHECK(std::string(e.what()) == "the API URL must use https://");
+  }
+  CHECK_FALSE(listener.connection_pending());
+}
+
+TEST_CASE("a refused connection is a connect error, and no socket is left behind") {
+  int port = 0;
+  {
+    Listener closed;
+    port = closed.port;
+  }
+  SecretArena arena;
+  const int before = open_fd_count();
+  {
+    CurlHttpClient client;
+    const HttpResponse r = client.get(request_to("https://127.0.0.1:" + std::to_string(port) + "/"), arena.resource());
+    CHECK(r.error == TransportError::kConnect);
+    CHECK(r.error_detail.find("127.0.0.1") != std::string::npos);
+  }
+  CHECK(open_fd_count() == before);
+}
+
+TEST_CASE("a server that never answers the TLS handshake times out, and its socket is closed") {
+  Listener silent;
+  SecretArena arena;
+  const int before = open_fd_count();
+  {
+    CurlHttpClient client;
+    HttpRequest request = request_to("https://127.0.0.1:" + std::to_string(silent.port) + "/");
+    request.connect_timeout = 0.3;
+    request.total_timeout = 0.3;
+    const HttpResponse r = client.get(request, arena.resource());
+    CHECK(r.error == TransportError::kTimeout);
+  }
+  CHECK(open_fd_count() == before);
+}
+
+TEST_CASE("an unknown host is a DNS error") {
+  SecretArena arena;
+  CurlHttpClient client;
+  const HttpResponse r = client.get(request_to("https://no-such-host.invalid/"), arena.resource());
+  CHECK(r.error == TransportError::kResolve);
+}
+
+TEST_CASE("a CA file that does not exist is a CA error") {
+  Listener listener;
+  SecretArena arena;
+  CurlHttpClient client;
+  HttpRequest request = request_to("https://127.0.0.1:" + std::to_string(listener.port) + "/");
+  request.ca_file = "/nonexistent/ca.pem";
+  request.connect_timeout = 0.5;
+  request.total_timeout = 0.5;
+  const HttpResponse r = client.get(request, arena.resource());
+  // OpenSSL reads the CA file once the TCP connection is up, before the handshake.
+  CHECK(r.error == TransportError::kCaFile);
+}
+
+TEST_CASE("the system CA directory is the hashed /etc/ssl/certs when it has hash links") {
+  const std::string& dir = system_ca_directory();
+  CHECK((dir.empty() || dir == "/etc/ssl/certs"));
+  if (!dir.empty()) CHECK(exists(dir));
+}
+
+TEST_CASE("credentials in a proxy URL are redacted from libcurl's messages") {
+  CHECK(redact_credentials("Failed to connect to http://user:pa55@proxy.example:3128/ x") ==
+        "Failed to connect to http://***@proxy.example:3128/ x");
+  CHECK(redact_credentials("Could not resolve proxy: proxy.example") == "Could not resolve proxy: proxy.example");
+  CHECK(redact_credentials("a://b@c and https://u:p@h") == "a://***@c and https://***@h");
+}

@@ -1,0 +1,118 @@
+// Tests of opening a resolve answer: which key, its proof, key versions, empty levels.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "core/blob.hpp"
+#include "core/key_proof.hpp"
+#include "support/error_of.hpp"
+#include "api/levels.hpp"
+
+using namespace dotenv_run;
+
+namespace {
+
+constexpr std::string_view kOrg = "01JORG00000000000000000000";
+constexpr std::string_view kProjectId = "01JPRJ00000000000000000000";
+constexpr std::string_view kEnvId = "01JENV00000000000000000000";
+
+// An answer whose views point into strings this fixture owns (as parse_resolve_answer's
+// point into the body).
+struct Answer {
+  std::string project_blob, env_blob, key_b64, salt, proof;
+  ResolveAnswer answer{SecretString()};
+
+  Answer(const SecretKey& key, std::string_view mode, unsigned key_version = 2) {
+    project_blob = seal_blob("A=project\nB=project\n", key, key_version, kOrg, kProjectId);
+    env_blob = seal_blob("B=environment\n", key, key_version, kOrg, kEnvId);
+    answer.org_id = kOrg;
+    answer.project_slug = "api";
+    answer.levels = {{"project", kProjectId, "api", 7, key_version, project_blob},
+                     {"target", "01JTGT00000000000000000000", "web", std::nullopt, std::nullopt, std::nullopt},
+                     {"environment", kEnvId, "production", 3, key_version, env_blob}};
+    answer.key.mode = mode;
+    answer.key.version = key_version;
+    if (mode == "server") {
+      key_b64 = key.to_base64();
+      answer.key.key_b64 = key_b64;
+    } else {
+      KeyProof p = make_key_proof(key, 1000);
+      salt = p.salt_b64;
+      proof = p.proof_b64;
+      answer.key.proof = KeyProofView{"pbkdf2-sha256", 1000, salt, proof};
+    }
+  }
+};
+
+std::optional<SecretSetting> client_key(const SecretKey& key, std::pmr::memory_resource* mem) {
+  std::string b64 = key.to_base64();
+  return SecretSetting{SecretString(b64, mem), "DOTENV_CLOUD_KEY_FILE=/run/key"};
+}
+
+}  // namespace
+
+TEST_CASE("a server-managed project opens every level with the key in the answer") {
+  SecretArena arena;
+  SecretKey key = SecretKey::generate();
+  Answer a(key, "server");
+  std::vector<Source> sources = open_levels(a.answer, std::nullopt, arena.resource());
+  REQUIRE(sources.size() == 3);
+  CHECK(sources[0].name == "level project api");
+  CHECK(sources[0].text == "A=project\nB=project\n");
+  CHECK(sources[0].detail == "version 7");
+  CHECK(sources[1].name == "level target web");
+  CHECK(sources[1].text.empty());
+  CHECK(sources[1].detail == "no secrets");
+  CHECK(sources[2].text == "B=environment\n");
+}
+
+TEST_CASE("a client-managed project opens with the client key once its proof matches") {
+  SecretArena arena;
+  SecretKey key = SecretKey::generate();
+  Answer a(key, "client");
+  CHECK(open_levels(a.answer, client_key(key, arena.resource()), arena.resource())[2].text == "B=environment\n");
+}
+
+TEST_CASE("a client key that does not match the proof is refused before any blob is opened") {
+  SecretArena arena;
+  SecretKey key = SecretKey::generate();
+  Answer a(key, "client");
+  SecretKey other = SecretKey::generate();
+  CHECK(testing::error_of(kExitDataError, [&] { open_levels(a.answer, client_key(other, arena.resource()), arena.resource()); }) ==
+        "the project key from DOTENV_CLOUD_KEY_FILE=/run/key does not match project api");
+}
+
+TEST_CASE("a client-managed project without a client key is a configuration error") {
+  SecretArena arena;
+  Answer a(SecretKey::generate(), "client");
+  CHECK(testing::error_of(kExitConfig, [&] { open_levels(a.answer, std::nullopt, arena.resource()); }) ==
+        "project api is client-managed: give its key with DOTENV_CLOUD_KEY_FILE, DOTENV_CLOUD_KEY, --key-file or a "
+        "systemd credential dotenv-cloud-key");
+}
+
+TEST_CASE("a malformed client key is a configuration error that does not echo it") {
+  SecretArena arena;
+  Answer a(SecretKey::generate(), "client");
+  std::optional<SecretSetting> bad = SecretSetting{SecretString("not-a-key", arena.resource()), "DOTENV_CLOUD_KEY"};
+  std::string message = testing::error_of(kExitConfig, [&] { open_levels(a.answer, bad, arena.resource()); });
+  CHECK(message.find("not-a-key") == std::string::npos);
+  CHECK(message.rfind("the project key from DOTENV_CLOUD_KEY: ", 0) == 0);
+}
+
+TEST_CASE("a blob sealed under another key version is refused, naming the level") {
+  SecretArena arena;
+  SecretKey key = SecretKey::generate();
+  Answer a(key, "server", 2);
+  a.answer.key.version = 3;
+  CHECK(testing::error_of(kExitDataError, [&] { open_levels(a.answer, std::nullopt, arena.resource()); }) ==
+        "level project api is sealed with key version 2, but the key is version 3");
+}
+
+TEST_CASE("a blob moved to another level does not open") {
+  SecretArena arena;
+  SecretKey key = SecretKey::generate();
+  Answer a(key, "server");
+  a.answer.levels[2].blob = a.project_blob;  // the project's blob served as the environment's
+  std::string message = testing::error_of(kExitDataError, [&] { open_levels(a.answer, std::nullopt, arena.resource()); });
+  CHECK(message.rfind("level environment production: ", 0) == 0);
+}

@@ -1,0 +1,140 @@
+// Tests of the child's environment: policy, launcher variables, and refusals.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "api/settings.hpp"
+#include "run/environment.hpp"
+#include "core/error.hpp"
+#include "support/error_of.hpp"
+
+using namespace dotenv_run;
+
+namespace {
+
+struct Env {
+  std::vector<std::string> storage;
+  std::vector<char*> ptrs;
+  explicit Env(std::vector<std::string> entries) : storage(std::move(entries)) {
+    for (auto& s : storage) ptrs.push_back(s.data());
+    ptrs.push_back(nullptr);
+  }
+  char* const* data() { return ptrs.data(); }
+};
+
+Variables vars(std::pmr::memory_resource* mem, std::vector<std::pair<std::string, std::string>> list) {
+  Variables out(mem);
+  for (auto& [n, v] : list) out.push_back({SecretString(n, mem), SecretString(v, mem)});
+  return out;
+}
+
+std::vector<std::string> entries(const ChildEnvironment& env) {
+  std::vector<std::string> out;
+  for (const char* e : env.entries()) out.emplace_back(e);
+  return out;
+}
+
+std::string refusal(const Variables& v, bool allow_unsafe = false) {
+  return testing::error_of(kExitDataError, [&] { validate_secrets(v, allow_unsafe); });
+}
+
+}  // namespace
+
+TEST_CASE("secrets override inherited variables by default") {
+  SecretArena arena;
+  Env inherited({"PATH=/bin", "A=old", "HOME=/root"});
+  auto env = build_child_environment(inherited.data(), vars(arena.resource(), {{"A", "new"}, {"B", "b"}}), {}, arena.resource());
+  CHECK(entries(env) == std::vector<std::string>{"PATH=/bin", "HOME=/root", "A=new", "B=b"});
+}
+
+TEST_CASE("preserve-env keeps inherited values") {
+  SecretArena arena;
+  Env inherited({"A=old"});
+  ChildEnvPolicy policy;
+  policy.preserve_env = true;
+  auto env = build_child_environment(inherited.data(), vars(arena.resource(), {{"A", "new"}, {"B", "b"}}), policy, arena.resource());
+  CHECK(entries(env) == std::vector<std::string>{"A=old", "B=b"});
+}
+
+TEST_CASE("clean-env starts empty plus the kept names") {
+  SecretArena arena;
+  Env inherited({"PATH=/bin", "HOME=/root", "USER=x"});
+  ChildEnvPolicy policy;
+  policy.clean_env = true;
+  policy.keep = {"PATH"};
+  auto env = build_child_environment(inherited.data(), vars(arena.resource(), {{"S", "1"}}), policy, arena.resource());
+  CHECK(entries(env) == std::vector<std::string>{"PATH=/bin", "S=1"});
+}
+
+TEST_CASE("the launcher's token and key never reach the child, even when kept") {
+  SecretArena arena;
+  Env inherited({"DOTENV_CLOUD_TOKEN=t", "DOTENV_CLOUD_TOKEN_FILE=/t", "DOTENV_CLOUD_KEY=k", "DOTENV_CLOUD_KEY_FILE=/k",
+                 "DOTENV_CLOUD_PROJECT=api"});
+  ChildEnvPolicy policy;
+  policy.clean_env = true;
+  policy.keep = {"DOTENV_CLOUD_TOKEN", "DOTENV_CLOUD_PROJECT"};
+  auto env = build_child_environment(inherited.data(), vars(arena.resource(), {}), policy, arena.resource());
+  CHECK(entries(env) == std::vector<std::string>{"DOTENV_CLOUD_PROJECT=api"});
+}
+
+TEST_CASE("the view .env sources expand against hides the launcher's token and key") {
+  Env inherited({"DOTENV_CLOUD_TOKEN=t", "DOTENV_CLOUD_KEY_FILE=/k", "HOME=/root"});
+  EnvironLookup hidden(inherited.data(), kSecretVariables);
+  CHECK_FALSE(hidden.find("DOTENV_CLOUD_TOKEN").has_value());
+  CHECK_FALSE(hidden.find("DOTENV_CLOUD_KEY_FILE").has_value());
+  CHECK(*hidden.find("HOME") == "/root");
+  EnvironLookup visible(inherited.data());
+  CHECK(*visible.find("DOTENV_CLOUD_TOKEN") == "t");
+}
+
+TEST_CASE("invalid names are refused, naming them") {
+  SecretArena arena;
+  auto* m = arena.resource();
+  CHECK(refusal(vars(m, {{"", "x"}})) == "secret number 1 has an empty name");
+  CHECK(refusal(vars(m, {{"OK", "1"}, {"1A", "x"}})) == "secret name '1A' is not a valid environment name");
+  CHECK(refusal(vars(m, {{"A=B", "x"}})) == "secret name 'A=B' is not a valid environment name");
+  CHECK(refusal(vars(m, {{"A B", "x"}})) == "secret name 'A B' is not a valid environment name");
+  CHECK(refusal(vars(m, {{std::string("A\0B", 3), "x"}})) == "secret number 1 has a NUL byte in its name");
+}
+
+TEST_CASE("a NUL byte in a value is refused without showing the value") {
+  SecretArena arena;
+  CHECK(refusal(vars(arena.resource(), {{"DB", std::string("pa\0ss", 5)}})) == "secret DB has a NUL byte in its value");
+}
+
+TEST_CASE("one variable over 128 KiB is refused") {
+  SecretArena arena;
+  CHECK(refusal(vars(arena.resource(), {{"BIG", std::string(128 * 1024, 'x')}})) ==
+        "secret BIG is over 128 KiB, the most one variable can hold");
+  validate_secrets(vars(arena.resource(), {{"BIG", std::string(128 * 1024 - 6, 'x')}}), false);
+}
+
+TEST_CASE("code-loading names are refused unless allowed") {
+  SecretArena arena;
+  for (const char* name : {"LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "BASH_ENV", "NODE_OPTIONS", "PYTHONPATH",
+                           "PERL5OPT", "JAVA_TOOL_OPTIONS", "GLIBC_TUNABLES", "BASH_FUNC_x%%"}) {
+    CHECK(refusal(vars(arena.resource(), {{name, "x"}})) ==
+          std::string("secret ") + name + " would make programs load code; refused (--allow-unsafe-names allows it)");
+    validate_secrets(vars(arena.resource(), {{name, "x"}}), true);
+  }
+  validate_secrets(vars(arena.resource(), {{"PATH", "/x"}, {"NODE_ENV", "production"}}), false);
+}
+
+TEST_CASE("a total over the exec limit is refused, naming the largest variable") {
+  SecretArena arena;
+  Variables many(arena.resource());
+  for (int i = 0; i < 100; ++i) {
+    many.push_back({SecretString("V" + std::to_string(i), arena.resource()), SecretString(100 * 1024, 'x', arena.resource())});
+  }
+  many.push_back({SecretString("HUGE", arena.resource()), SecretString(120 * 1024, 'y', arena.resource())});
+  Env inherited({});
+  auto env = build_child_environment(inherited.data(), many, {}, arena.resource());
+  try {
+    check_exec_limits({"true"}, env);
+    FAIL("not refused");
+  } catch (const Error& e) {
+    CHECK(e.code() == kExitDataError);
+    CHECK(std::string(e.what()).find("(the largest variable is HUGE)") != std::string::npos);
+  }
+}
