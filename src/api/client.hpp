@@ -1,0 +1,92 @@
+// The general API client: every method, one retry policy that knows what is safe to repeat,
+// and every failure turned into one line and an exit code (docs/api.md sections 1-3).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory_resource>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/connection.hpp"
+#include "api/http.hpp"
+#include "api/retry.hpp"
+#include "core/secure_memory.hpp"
+
+namespace dotenv_run {
+
+enum class Method { kGet, kPost, kPut, kPatch, kDelete };
+
+// What a request is about, for error lines: "project api", "environment production of api/web".
+// 404 and 403 name it; 401/403 also name where the token came from.
+struct Subject {
+  std::string what;  // empty: the request path is named instead
+};
+
+struct ApiRequest {
+  Method method = Method::kGet;
+  // The path after the base URL, starting with "/api/...", its parts already escaped
+  // (url_escaped() below), with any query string.
+  std::string path;
+  // A JSON body (POST, PUT, PATCH; may be empty). May hold secret material, so it is a view
+  // whose owner decides where its bytes live.
+  std::string_view json_body;
+  // A form body (application/x-www-form-urlencoded) for the OAuth token endpoint; used when
+  // json_body is empty. Also may be secret (codes, refresh tokens).
+  std::string_view form_body;
+  // A write the server applies only when the level is still at the version the body names
+  // (base_version). If its answer is lost, it is never sent again blindly: `settle` reads
+  // the current state back and says whether the write was applied (then the read-back
+  // answer is returned as the write's) or not (then it is sent again, while the deadline
+  // allows). Leave unset for other writes.
+  std::function<std::optional<bool>()> settle;
+  Subject subject;
+  bool authenticated = true;  // false: no Authorization header (the OAuth token endpoint)
+};
+
+struct ApiResponse {
+  explicit ApiResponse(std::pmr::memory_resource* body_memory) : body(body_memory) {}
+  long status = 0;
+  SecretString body;  // the whole JSON answer (a 2xx one, or the error answer from send_raw)
+  std::string request_id;
+};
+
+class ApiClient {
+ public:
+  // `http` and `environment` are the seams tests replace; `notice` gets one line per retry.
+  ApiClient(ApiSettings settings, HttpClient& http, RetryEnvironment environment, Notice notice,
+            BackoffPolicy policy = {});
+
+  // Sends `request` with the retry rules below and returns a 2xx answer, its body in `mem`.
+  // Throws Error for everything else: 77 for 401/403, 78 for 404, redirects and other 4xx
+  // (but 409 and 422 are 65 when they concern data the user sent), 69 when the API stays
+  // unreachable or failing until the deadline, fails TLS verification or the answer is too
+  // large; 75 (kExitTempFail) for a 409 version_conflict.
+  //
+  // Retries: a GET (and DELETE, which is idempotent) is retried on transport failures,
+  // 429 and 5xx, honouring Retry-After, as the resolve call always was. A POST, PUT or PATCH
+  // is retried only when it cannot have reached the server (DNS, connection refused, TLS
+  // handshake before any byte of the request was sent) or got 429 or 503 (nothing applied);
+  // after any other failure its fate is unknown: a conditional write is settled by reading
+  // back; any other write fails with 69 naming the unknown outcome.
+  ApiResponse send(const ApiRequest& request, std::pmr::memory_resource* mem);
+
+  // The same, but a final non-2xx HTTP answer is returned instead of thrown (transport
+  // failures still throw), so callers can handle 409 version_conflict themselves.
+  ApiResponse send_raw(const ApiRequest& request, std::pmr::memory_resource* mem);
+
+  const ApiSettings& settings() const noexcept { return settings_; }
+
+ private:
+  ApiSettings settings_;
+  HttpClient& http_;
+  RetryEnvironment environment_;
+  Notice notice_;
+  BackoffPolicy policy_;
+};
+
+// One path segment or query value escaped for a URL (RFC 3986 unreserved kept).
+std::string url_escaped(std::string_view text);
+
+}  // namespace dotenv_run
