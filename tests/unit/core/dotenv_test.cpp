@@ -174,7 +174,13 @@ TEST_SUITE("dotenv: statements and names") {
           Pairs{{"INHERITED", "from-env"}, {"A", "1"}, {"OTHER", "o"}});
     CHECK(parse("A=1\nINHERITED", env) == Pairs{{"A", "1"}, {"INHERITED", "from-env"}});
     CHECK(parse("\tINHERITED\t# note", env) == Pairs{{"INHERITED", "from-env"}});
-    CHECK(parse("INHERITED#note", env) == Pairs{{"INHERITED", "from-env"}});
+    CHECK(parse("INHERITED #note", env) == Pairs{{"INHERITED", "from-env"}});
+  }
+
+  TEST_CASE("a # right after a bare name is an error, since # is not a name character") {
+    MapLookup env{{"INHERITED", "from-env"}};
+    CHECK(error_of("INHERITED#note", env) == "file t.env: line 1: invalid character in name");
+    CHECK(error_of("A=1\nKEY#x\n", env) == "file t.env: line 2: invalid character in name");
   }
 
   TEST_CASE("a bare name already assigned in the input keeps that value") {
