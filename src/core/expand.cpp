@@ -6,12 +6,12 @@
 #include <cstddef>
 #include <optional>
 
+#include "core/names.hpp"
+
 namespace dotenv_run {
 
 namespace {
 
-bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
-bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
 
 // Escapes and references are handled in the same pass, so text produced by an escape
 // (`\$`, or the `\` of `\\`) is final and never starts a reference.
@@ -87,7 +87,7 @@ class Expander {
     } else if (is_name_start(next)) {
       std::size_t start = pos_ + 1;
       pos_ = start;
-      while (pos_ < raw_.size() && is_name_char(raw_[pos_])) ++pos_;
+      while (pos_ < raw_.size() && is_reference_char(raw_[pos_])) ++pos_;
       if (out != nullptr) out->append(vars_.find(raw_.substr(start, pos_ - start)).value_or(""));
     } else {
       put(out, '$');
@@ -108,7 +108,7 @@ class Expander {
     std::size_t start = pos_;
     if (pos_ == raw_.size()) throw SyntaxError("unterminated ${");
     if (!is_name_start(raw_[pos_])) throw SyntaxError("invalid name after ${");
-    while (pos_ < raw_.size() && is_name_char(raw_[pos_])) ++pos_;
+    while (pos_ < raw_.size() && is_reference_char(raw_[pos_])) ++pos_;
     std::string_view name = raw_.substr(start, pos_ - start);
     if (pos_ == raw_.size()) throw SyntaxError(fmt::format("missing }} after ${{{}", name));
 
