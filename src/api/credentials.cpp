@@ -14,6 +14,7 @@
 #include <rapidjson/document.h>
 
 #include "core/error.hpp"
+#include "core/fd.hpp"
 #include "core/json.hpp"
 #include "core/sodium.hpp"
 
@@ -26,20 +27,6 @@ namespace {
 constexpr std::size_t kMaxFileBytes = std::size_t{1} << 20;
 constexpr std::size_t kMaxTokenBytes = 8192;
 constexpr const char* kRelogin = "run dotenv-cloud login again";
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { int fd = fd_; fd_ = -1; return fd; }
-  void reset() { if (fd_ >= 0) ::close(fd_); fd_ = -1; }
-
- private:
-  int fd_;
-};
 
 Error refused(const fs::path& path, std::string_view why) {
   return Error(kExitConfig, fmt::format("{}: {}", path.string(), why));
@@ -85,7 +72,7 @@ void check_directory(int fd, const fs::path& dir) {
 
 // Reads the file through the directory's descriptor: nullopt when it does not exist.
 std::optional<SecretString> read_file(int dir_fd, const fs::path& file, std::pmr::memory_resource* mem) {
-  Fd fd(::openat(dir_fd, file_name(file).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  UniqueFd fd(::openat(dir_fd, file_name(file).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (fd.get() < 0) {
     if (errno == ENOENT) return std::nullopt;
     if (errno == ELOOP) throw refused(file, "is a symbolic link; refused");
@@ -118,15 +105,6 @@ std::optional<SecretString> read_file(int dir_fd, const fs::path& file, std::pmr
   return buffer;
 }
 
-// An access or refresh token goes into an Authorization header or a form: printable ASCII only.
-bool token_shaped(std::string_view token) {
-  if (token.empty() || token.size() > kMaxTokenBytes) return false;
-  for (char c : token) {
-    if (c <= 0x20 || c >= 0x7f) return false;
-  }
-  return true;
-}
-
 std::vector<std::pair<std::string, StoredLogin>> parse_entries(SecretString& text, const fs::path& file,
                                                                std::pmr::memory_resource* mem) {
   std::vector<std::pair<std::string, StoredLogin>> entries;
@@ -151,7 +129,7 @@ std::vector<std::pair<std::string, StoredLogin>> parse_entries(SecretString& tex
         throw malformed(fmt::format("a login has no \"{}\"", name));
       }
       std::string_view value(field->value.GetString(), field->value.GetStringLength());
-      if (!token_shaped(value)) throw malformed(fmt::format("a login's \"{}\" is malformed", name));
+      if (!is_token_text(value)) throw malformed(fmt::format("a login's \"{}\" is malformed", name));
       out = secret_copy(value, mem);
     };
     token("access_token", login.access_token);
@@ -227,7 +205,7 @@ void replace_file(int dir_fd, const fs::path& file, std::string_view content) {
   randombytes_buf(random, sizeof random);
   std::string temp = fmt::format(".{}.{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}", file_name(file), random[0],
                                  random[1], random[2], random[3], random[4], random[5], random[6], random[7]);
-  Fd fd(::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600));
+  UniqueFd fd(::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600));
   if (fd.get() < 0) throw refused(file, fmt::format("cannot be written: {}", errno_text()));
   auto fail = [&](std::string_view what) {
     const std::string why = fmt::format("cannot be {}: {}", what, errno_text());
@@ -251,6 +229,14 @@ void replace_file(int dir_fd, const fs::path& file, std::string_view content) {
 
 }  // namespace
 
+bool is_token_text(std::string_view token) {
+  if (token.empty() || token.size() > kMaxTokenBytes) return false;
+  for (char c : token) {
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
 std::optional<fs::path> credentials_path(const Lookup& env) {
   if (auto xdg = env.find("XDG_CONFIG_HOME"); xdg && !xdg->empty() && (*xdg)[0] == '/') {
     return fs::path(std::string(*xdg)) / "dotenv-cloud" / "credentials.json";
@@ -268,7 +254,7 @@ std::string login_key(std::string_view api_url) {
 }
 
 std::optional<StoredLogin> CredentialStore::load(std::string_view api_url, std::pmr::memory_resource* mem) const {
-  Fd dir(open_directory(file_.parent_path(), false));
+  UniqueFd dir(open_directory(file_.parent_path(), false));
   if (dir.get() < 0) return std::nullopt;
   std::optional<SecretString> text = read_file(dir.get(), file_, mem);
   if (!text) return std::nullopt;
@@ -298,7 +284,7 @@ bool CredentialStore::forget(std::string_view api_url, std::pmr::memory_resource
 CredentialStore::Transaction::Transaction(const CredentialStore& store, bool create, std::pmr::memory_resource* mem)
     : store_(store), mem_(mem) {
   const fs::path dir = store.file().parent_path();
-  Fd fd(open_directory(dir, create));
+  UniqueFd fd(open_directory(dir, create));
   if (fd.get() < 0) return;
   check_directory(fd.get(), dir);
   while (::flock(fd.get(), LOCK_EX) != 0) {
@@ -323,7 +309,7 @@ const StoredLogin* CredentialStore::Transaction::find(std::string_view api_url) 
 }
 
 void CredentialStore::Transaction::put(std::string_view api_url, const StoredLogin& login) {
-  if (!token_shaped(login.access_token) || !token_shaped(login.refresh_token)) {
+  if (!is_token_text(login.access_token) || !is_token_text(login.refresh_token)) {
     throw Error(kExitUnavailable, "the API sent a malformed token; nothing was stored");
   }
   StoredLogin copy(mem_);

@@ -41,6 +41,10 @@ std::optional<std::filesystem::path> credentials_path(const Lookup& env);
 // client sends requests to it), so "https://api.example/" and "https://api.example" are one login.
 std::string login_key(std::string_view api_url);
 
+// A token as it may be stored and sent in an Authorization header or a form: 1 to 8192
+// printable ASCII characters, no space.
+bool is_token_text(std::string_view token);
+
 // The logins of one credentials file. Every failure is Error(kExitConfig) with one line
 // naming the file (or its directory), never a token:
 // - the directory must be owned by you and have no group or other bits (chmod 700); it is

@@ -161,8 +161,6 @@ ResolveAnswer resolve_with(const ApiSettings& settings, const ResolveQuery& quer
   }
 }
 
-namespace {
-
 ApiSettings connection_of(const Settings& settings, std::pmr::memory_resource* mem) {
   ApiSettings api;
   api.api_url = settings.api_url.value;
@@ -179,6 +177,8 @@ ApiSettings connection_of(const Settings& settings, std::pmr::memory_resource* m
   api.user_agent = settings.user_agent;
   return api;
 }
+
+namespace {
 
 ResolveQuery query_of(const Settings& settings) {
   ResolveQuery q;
