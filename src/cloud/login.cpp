@@ -4,7 +4,9 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
+#include <optional>
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -141,13 +143,18 @@ void login(const Settings& settings, const LoginOptions& options, const Lookup& 
                                        callback.error_description));
   }
 
+  // Each client gets its settings as a new value: a copied ApiSettings would put the token
+  // on the ordinary heap.
   CurlHttpClient http;
-  ApiSettings api = connection_of(settings, mem);
-  api.token.clear();
-  api.token_source = "the new login";
+  auto connection = [&](std::string_view token) {
+    ApiSettings api = connection_of(settings, mem);
+    api.token = secret_copy(token, mem);
+    api.token_source = "the new login";
+    return api;
+  };
   StoredLogin login(mem);
   {
-    ApiClient client(api, http, system_retry_environment(), say);
+    ApiClient client(connection(""), http, system_retry_environment(), say);
     login = request_tokens(client, authorization_code_form(callback.code, verifier, redirect_uri, mem),
                            "the authorization code", std::time(nullptr), mem);
   }
@@ -157,8 +164,7 @@ void login(const Settings& settings, const LoginOptions& options, const Lookup& 
   std::string who;
   std::optional<Error> me_failed;
   try {
-    api.token = secret_copy(login.access_token, mem);
-    ApiClient client(api, http, system_retry_environment(), say);
+    ApiClient client(connection(login.access_token), http, system_retry_environment(), say);
     ApiRequest request;
     request.path = "/api/v1/me";
     request.subject.what = "the new login";
