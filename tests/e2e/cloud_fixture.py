@@ -242,6 +242,17 @@ class CloudTest(unittest.TestCase):
 
 
 def main():
+    """argv: BINARY [--timing | --no-timing] [unittest args]. Classes with TIMING = True measure time or
+    count requests under a rate limit; ctest runs them apart (RUN_SERIAL), the others in parallel."""
     global BINARY
     BINARY = os.path.abspath(sys.argv.pop(1))
+    if len(sys.argv) > 1 and sys.argv[1] in ("--timing", "--no-timing"):
+        timing = sys.argv.pop(1) == "--timing"
+        module = sys.modules["__main__"]
+        suite = unittest.TestSuite(
+            unittest.defaultTestLoader.loadTestsFromTestCase(cls) for cls in vars(module).values()
+            if isinstance(cls, type) and issubclass(cls, unittest.TestCase) and cls.__module__ == "__main__"
+            and getattr(cls, "TIMING", False) == timing)
+        result = unittest.TextTestRunner(verbosity=1).run(suite)
+        sys.exit(0 if result.wasSuccessful() else 1)
     unittest.main(module="__main__", verbosity=1)

@@ -244,6 +244,7 @@ class Refusals(CloudTest):
 
 class Retries(CloudTest):
     """429, 5xx and transport failures: retried within the deadline, Retry-After honoured."""
+    TIMING = True  # waits, deadlines and a drip: run apart from the other tests (ctest RUN_SERIAL)
 
     def started_once(self):
         return ["/bin/sh", "-c", f'echo started >> "{self.marker}"']
@@ -645,6 +646,7 @@ class Hardening(CloudTest):
 
 class RateLimitedFleet(CloudTest):
     """FAULTS row 30, scaled down: 40 launchers at once against 10 requests per 2 s."""
+    TIMING = True  # counts requests against a rate limit: run apart (ctest RUN_SERIAL)
 
     SERVER_ARGS = ("--rate-limit", "10", "--rate-window", "2")
     FLEET = 40
