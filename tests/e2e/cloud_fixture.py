@@ -76,7 +76,7 @@ def seed():
 
 
 def seal_bytes(key, key_version, org_id, level_id, data):
-    """API.md section 8 over raw bytes (server_harness.reference_seal takes text)."""
+    """docs/api.md section 8 over raw bytes (server_harness.reference_seal takes text)."""
     from nacl import bindings
     padded = data + b"\x80"
     padded += bytes(-len(padded) % 256)
