@@ -46,6 +46,24 @@ DotenvDocument::DotenvDocument(std::string_view text, std::string_view source, s
   locate_statements(text_, source_, mem_);  // refuses a text the parser would reject
 }
 
+// True when `written`, a value as the text has it, gives `value` whatever its context: the same
+// with expansion on (against nothing) and off. A reference or `$$` would read differently in the
+// two (what a reference gives is always shorter than the reference), so such a value is rewritten.
+bool DotenvDocument::already_reads_as(std::string_view written, std::string_view value) const {
+  SecretString line(mem_);
+  line.reserve(written.size() + 32);
+  line.append("X=").append(written);
+  try {
+    for (bool expand : {true, false}) {
+      Variables read = parse_dotenv(line, source_, MapLookup{}, ParseOptions{expand}, mem_);
+      if (read.size() != 1 || read[0].value != value) return false;
+    }
+  } catch (const Error&) {
+    return false;  // e.g. ${X:?} with nothing to look up: it depends on its context
+  }
+  return true;
+}
+
 std::size_t DotenvDocument::apply(std::span<const Edit> edits) {
   std::unordered_map<std::string_view, std::size_t> wanted;  // name -> its edit (the last one given)
   std::size_t room = text_.size() + 64;
@@ -80,6 +98,7 @@ std::size_t DotenvDocument::apply(std::span<const Edit> edits) {
       copied = span.end;
       ++removed;
     } else if (last[it->second] == k) {
+      if (already_reads_as(text.substr(span.value_begin, span.value_end - span.value_begin), edit.value)) continue;
       // An empty unquoted value (`A=   # note`) gets its new value right after the `=`.
       std::size_t at = span.value_begin;
       if (span.value_end == at) {

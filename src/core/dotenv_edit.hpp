@@ -26,7 +26,10 @@ struct ImportSummary {
 //
 // Meaning kept (parse_dotenv with expansion on, as dotenv-run reads a level):
 //  - set(NAME) rewrites only the value of the LAST assignment of NAME, in place: its `export`,
-//    the spacing around `=` and a trailing comment stay. Earlier assignments of NAME stay too:
+//    the spacing around `=` and a trailing comment stay. When that value as written already gives
+//    the new value in any context (no reference in it), the text is left as it is, so setting or
+//    importing an unchanged value changes nothing.
+//    Earlier assignments of NAME stay too:
 //    a variable between them that refers to NAME (`A=1`, `B=$A`, `A=2`) keeps its value, and NAME
 //    keeps its position in --export order. When nothing assigns NAME (a bare `NAME` line is not an
 //    assignment), `NAME=<quoted>` is appended at the end, after a line break if the text lacks a
@@ -71,6 +74,7 @@ class DotenvDocument {
   };
   // Applies every edit in one pass over the text; returns how many statements were removed.
   std::size_t apply(std::span<const Edit> edits);
+  bool already_reads_as(std::string_view written, std::string_view value) const;
   ImportSummary import(std::string_view other_text, std::string_view other_source, const Lookup& env,
                        bool replace_all);
 
