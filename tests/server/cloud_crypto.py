@@ -1,4 +1,4 @@
-# Blob sealing (API.md section 8), key proofs, ULIDs and timestamps for the local dotEnv Cloud server.
+# Blob sealing (docs/api.md section 8), key proofs, ULIDs and timestamps for the local dotEnv Cloud server.
 import base64
 import binascii
 import datetime

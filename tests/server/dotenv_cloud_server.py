@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# The local dotEnv Cloud API server (API.md) for tests and demos: start it, read its `ready` line.
+# The local dotEnv Cloud API server (docs/api.md) for tests and demos: start it, read its `ready` line.
 import argparse
 import os
 import signal

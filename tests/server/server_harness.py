@@ -114,7 +114,7 @@ class ServerProcess:
         return self.control("GET", "log")
 
 
-# An implementation of API.md section 8 written apart from cloud_crypto, so one mistake cannot hide in both.
+# An implementation of docs/api.md section 8 written apart from cloud_crypto, so one mistake cannot hide in both.
 
 
 def reference_open(key, org_id, level_id, blob):

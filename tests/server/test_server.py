@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# Tests of the local dotEnv Cloud server against API.md: run `/usr/bin/python3 tests/server/test_server.py`.
+# Tests of the local dotEnv Cloud server against docs/api.md: run `/usr/bin/python3 tests/server/test_server.py`.
 import base64
 import hashlib
 import http.client
