@@ -96,6 +96,20 @@ def key_of(project):
 
 
 class Case(unittest.TestCase):
+    """Every class starts from the seed (a reseed through the control API, cheaper than a new server) and
+    fails in tearDownClass when the server wrote on stderr (a traceback) while it ran."""
+
+    @classmethod
+    def setUpClass(cls):
+        server.control("POST", "reset", {"reseed": True})
+        cls.stderr_before = len(server.errors())
+
+    @classmethod
+    def tearDownClass(cls):
+        errors = server.errors()[cls.stderr_before:]
+        if errors:
+            raise AssertionError(f"the server wrote on stderr during {cls.__name__}:\n{errors}")
+
     def assertError(self, answer, status, body):
         self.assertEqual(answer.status, status, answer.body)
         self.assertEqual(answer.json, body)
@@ -339,6 +353,12 @@ class OrganizationTest(Case):
         self.assertEqual(api("POST", f"/{org_id}/projects", {"slug": "p"}, token="tok-alice").status, 201)
         self.assertEqual(api("POST", "/organizations", {}, token="tok-alice").json["errors"],
                          {"name": ["The name field is required."]})
+
+    def test_every_class_starts_from_the_seed(self):
+        # KeysTest (run before this class) rotates rot and vault, CrudTest creates projects.
+        projects = api("GET", f"/{ORG}/projects").json["data"]
+        self.assertEqual([(p["slug"], p["key_version"]) for p in projects],
+                         [("api", 1), ("mut", 1), ("rot", 1), ("billing", 1), ("vault", 1), ("crud", 1)])
 
     def test_plans_are_a_paginated_list(self):
         answer = api("GET", "/plans?per_page=2&page=2").json
@@ -754,12 +774,14 @@ class TelemetryTest(Case):
 class RateLimitTest(Case):
     @classmethod
     def setUpClass(cls):
+        super().setUpClass()
         cls.small = ServerProcess(SEED, "--rate-limit", "3", "--rate-window", "1.5", "--telemetry-rate-limit", "2",
                                   "--oauth-rate-limit", "1")
 
     @classmethod
     def tearDownClass(cls):
         cls.small.stop()
+        super().tearDownClass()
 
     def test_limits_per_organization_then_429_with_retry_after(self):
         path = f"{V1}/{ORG}/projects"
