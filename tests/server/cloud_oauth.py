@@ -12,7 +12,8 @@ from cloud_store import Token, new_token_value
 
 CODE_TTL = 60
 REFRESH_TTL = 30 * 24 * 3600
-VERIFIER_RE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
+VERIFIER_RE = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # fullmatch only: `$` also matches before a final \n
+CHALLENGE_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -46,7 +47,7 @@ def authorize(app, request):
     if not query.get("client_id"):
         return refuse("The client_id is required.")
     challenge = query.get("code_challenge", "")
-    if query.get("code_challenge_method") != "S256" or not re.match(r"^[A-Za-z0-9_-]{43}$", challenge):
+    if query.get("code_challenge_method") != "S256" or not CHALLENGE_RE.fullmatch(challenge):
         return refuse("A code_challenge with code_challenge_method S256 is required.")
     store = app.store
     with store.lock:
@@ -106,7 +107,7 @@ def token_endpoint(app, request):
             missing = [f for f in ("code", "client_id", "code_verifier", "redirect_uri") if not body.get(f)]
             if missing:
                 return _oauth_error(400, f"Missing {', '.join(missing)}.")
-            if not isinstance(body["code_verifier"], str) or not VERIFIER_RE.match(body["code_verifier"]):
+            if not isinstance(body["code_verifier"], str) or not VERIFIER_RE.fullmatch(body["code_verifier"]):
                 return _oauth_error(400, "The code_verifier must be 43 to 128 unreserved characters.")
             entry = store.auth_codes.pop(body["code"], None) if isinstance(body["code"], str) else None
             if entry is None or entry["expires"] < time.time():

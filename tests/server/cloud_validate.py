@@ -4,7 +4,8 @@ import re
 import cloud_crypto as crypto
 import cloud_http as http
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # always fullmatch: `$` also matches before a final \n
+DIGITS_RE = re.compile(r"[0-9]{1,9}")  # ASCII only: str.isdigit() takes "²", int() takes "١٠" and "+1"
 MAX_BLOB = 1024 * 1024
 RESERVED = frozenset({"projects", "targets", "environments", "secrets", "key", "versions", "resolve"})
 
@@ -12,7 +13,7 @@ RESERVED = frozenset({"projects", "targets", "environments", "secrets", "key", "
 def slug_error(slug):
     if not isinstance(slug, str):
         return "The slug field is required."
-    if not SLUG_RE.match(slug):
+    if not SLUG_RE.fullmatch(slug):
         return "The slug must match ^[a-z0-9][a-z0-9_-]{0,63}$."
     if slug in RESERVED:
         return f"The slug {slug} is reserved."
@@ -77,7 +78,7 @@ def page_params(query):
         if text is None:
             values[name] = default
             continue
-        if not text.isdigit() or int(text) < 1 or (top is not None and int(text) > top):
+        if not DIGITS_RE.fullmatch(text) or int(text) < 1 or (top is not None and int(text) > top):
             errors[name] = [f"The {name} must be an integer between 1 and {top}." if top
                             else f"The {name} must be a positive integer."]
             continue

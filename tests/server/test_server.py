@@ -269,6 +269,10 @@ class SeedTest(Case):
                                "organizations[0]: id must be a ULID (26 Crockford base32 characters)"),
                               ({"organizations": [{"projects": [{"slug": "key"}]}]},
                                "organizations[0].projects[0]: The slug key is reserved."),
+                              ({"organizations": [{"id": ORG + "\n"}]},
+                               "organizations[0]: id must be a ULID (26 Crockford base32 characters)"),
+                              ({"organizations": [{"projects": [{"slug": "api\n"}]}]},
+                               "organizations[0].projects[0]: The slug must match ^[a-z0-9][a-z0-9_-]{0,63}$."),
                               ({"organizations": [{"projects": [{"slug": "c", "encryption": "client"}]}]},
                                "organizations[0].projects[0]: a client-managed project needs client_key, "
                                "base64 of 32 bytes")):
@@ -366,6 +370,11 @@ class OrganizationTest(Case):
         self.assertEqual([p["slug"] for p in answer["data"]], ["business"])
         self.assertEqual(api("GET", "/plans?per_page=101").json["errors"],
                          {"per_page": ["The per_page must be an integer between 1 and 100."]})
+        # Unicode digits (superscript two, Arabic-Indic ten), signs, spaces and 5000 digits: 422, never 500.
+        for query in ("page=%C2%B2", "per_page=%D9%A1%D9%A0", "page=+1", "page=1%0A", "page=%201", "page=" + "9" * 5000):
+            with self.subTest(query=query[:20]):
+                answer = api("GET", "/plans?" + query)
+                self.assertEqual((answer.status, answer.json["error"]), (422, "validation_failed"))
 
     def test_the_deprecated_long_form_reaches_the_same_handlers(self):
         short = api("GET", f"/{ORG}/api/web/production/secrets")
@@ -404,10 +413,13 @@ class CrudTest(Case):
                                                              "error": "not_found"})
 
     def test_slug_rules_and_reserved_words(self):
-        for slug in ("Upper", "-dash", "", "a" * 65, "sp ace", "dot.ted"):
-            answer = api("POST", f"/{ORG}/projects", {"slug": slug})
-            self.assertEqual(answer.status, 422, slug)
-            self.assertEqual(answer.json["errors"], {"slug": ["The slug must match ^[a-z0-9][a-z0-9_-]{0,63}$."]})
+        for slug in ("Upper", "-dash", "", "a" * 65, "sp ace", "dot.ted", "trail\n", "a\nb", "api\n"):
+            for method, path in (("POST", f"/{ORG}/projects"), ("POST", f"/{ORG}/crud/targets"),
+                                 ("PATCH", f"/{ORG}/crud")):
+                answer = api(method, path, {"slug": slug})
+                self.assertEqual(answer.status, 422, (slug, path))
+                self.assertEqual(answer.json["errors"],
+                                 {"slug": ["The slug must match ^[a-z0-9][a-z0-9_-]{0,63}$."]})
         for word in ("projects", "targets", "environments", "secrets", "key", "versions", "resolve"):
             self.assertError(api("POST", f"/{ORG}/crud/targets", {"slug": word}), 422,
                              {"message": f"The slug {word} is reserved.", "error": "validation_failed",
@@ -552,6 +564,11 @@ class WriteTest(Case):
         answer = api("PUT", f"/{ORG}/secrets", {"project": "mut", "blob": "dcv2:1:AAAA", "key_version": 1})
         self.assertEqual(answer.json["errors"], {"blob": [
             "The blob must be dcv1:<key_version>:<base64 of nonce and ciphertext>, padded to 256 bytes."]})
+        good, _ = self.put("M=9\n")
+        for suffix in ("\n", "\r\n", " "):
+            with self.subTest(suffix=suffix):
+                body = {"project": "mut", "key_version": 1, "blob": api("GET", f"/{ORG}/mut/secrets").json["data"]["blob"] + suffix}
+                self.assertEqual(api("PUT", f"/{ORG}/secrets", body).status, 422)
         short = "dcv1:1:" + base64.b64encode(os.urandom(24 + 100 + 16)).decode()
         self.assertEqual(api("PUT", f"/{ORG}/secrets", {"project": "mut", "blob": short, "key_version": 1}).status, 422)
         answer, _ = self.put("M=9\n", key_version=2)
@@ -749,6 +766,18 @@ class OAuthTest(Case):
                              "code_verifier": other, "redirect_uri": self.REDIRECT})
         self.assertError(answer, 401, {"error": "invalid_request",
                                        "error_description": "The code_verifier does not match the code_challenge."})
+
+    def test_a_verifier_or_challenge_with_a_trailing_newline_is_malformed(self):
+        verifier, challenge = pkce_pair()
+        params = self.authorize(challenge)
+        exchange = {"grant_type": "authorization_code", "code": params["code"], "client_id": "cli",
+                    "redirect_uri": self.REDIRECT}
+        self.assertError(self.token(dict(exchange, code_verifier=verifier + "\n")), 400, {
+            "error": "invalid_request", "error_description": "The code_verifier must be 43 to 128 unreserved characters."})
+        self.assertEqual(self.token(dict(exchange, code_verifier=verifier)).status, 200)  # a 400 does not spend the code
+        refused = self.authorize(challenge + "\n")
+        self.assertEqual((refused["error"], refused["error_description"]),
+                         ("invalid_request", "A code_challenge with code_challenge_method S256 is required."))
 
     def test_bad_requests_to_the_token_endpoint(self):
         self.assertError(self.token({"grant_type": "password"}), 400, {
