@@ -1,6 +1,8 @@
 # Request, Response and the Laravel-style error answers shared by every handler.
 import json
 import secrets
+import sys
+import traceback
 
 
 class Request:
@@ -85,6 +87,13 @@ def ok(data, status=200):
 
 def no_content():
     return Response(204)
+
+
+def internal_error():
+    """A 500 for a bug (call it in an except block): the traceback goes to stderr, where test_server.py
+    looks for it, and the client gets the error shape."""
+    traceback.print_exc(file=sys.stderr)
+    return Response(500, {"message": "Internal server error.", "error": "internal"})
 
 
 def request_id():

@@ -2,7 +2,7 @@
 import cloud_crypto as crypto
 import cloud_http as http
 from cloud_store import KeyVersion
-from cloud_validate import Fields, check_blob, paginate, proof_params
+from cloud_validate import Fields, check_blob, is_integer, paginate, proof_params
 from cloud_views import key_info, version_json
 
 
@@ -70,13 +70,15 @@ def reencrypt(ctx):
         levels = []
     for index, item in enumerate(levels):
         where = f"levels.{index}"
-        if not isinstance(item, dict) or item.get("id") not in by_id:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or item["id"] not in by_id:
             fields.add(f"{where}.id", "The id must be a level of this project.")
             continue
         if item["id"] in plan:
             fields.add(f"{where}.id", "The level is listed twice.")
             continue
         check_blob(fields, item.get("blob"), key_version, key_version, f"{where}.blob")
+        if item.get("base_version") is not None and not is_integer(item["base_version"], 0):
+            fields.add(f"{where}.base_version", "The base_version must be an integer of at least 0.")
         plan[item["id"]] = item
     missing = with_blob - set(plan)
     if missing and isinstance(body.get("levels"), list):
@@ -120,19 +122,26 @@ def replace_retired(ctx):
     if not isinstance(items, list) or not items:
         fields.add("versions", "The versions must be a non-empty list of {id, blob, key_version}.")
         items = []
+    seen = set()
     for index, item in enumerate(items):
         where = f"versions.{index}"
-        if not isinstance(item, dict) or item.get("id") not in retired:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or item["id"] not in retired:
             fields.add(f"{where}.id", "The id must be a backup version under a retired key.")
             continue
+        if item["id"] in seen:
+            fields.add(f"{where}.id", "The version is listed twice.")
+            continue
+        seen.add(item["id"])
         key_version = item.get("key_version")
-        if not isinstance(key_version, int) or isinstance(key_version, bool):
+        if not is_integer(key_version):
             fields.add(f"{where}.key_version", "The key_version must be an integer.")
             continue
         check_blob(fields, item.get("blob"), key_version, current, f"{where}.blob")
+    proof = body.get("key_proof")
+    if proof is not None and not isinstance(proof, str):
+        fields.add("key_proof", "The key_proof must be a string.")
     fields.check()
     if project.encryption == "client":
-        proof = body.get("key_proof")
         if proof is not None and not crypto.proofs_equal(proof, project.keys[-1].key_proof["proof"]):
             raise http.conflict("key_proof_mismatch", f"The key proof does not match project {project.slug}.")
     for item in items:

@@ -1,13 +1,13 @@
 # OAuth: an authorize URL that approves at once, and the token endpoint (PKCE S256 codes, refresh tokens).
 import base64
 import hashlib
-import json
 import re
 import secrets
 import time
 import urllib.parse
 
 import cloud_http as http
+import cloud_json
 from cloud_store import Token, new_token_value
 
 CODE_TTL = 60
@@ -69,7 +69,7 @@ def _form(request):
     content_type = (request.header("Content-Type") or "").split(";")[0].strip().lower()
     try:
         if content_type == "application/json":
-            body = json.loads(request.body or b"{}")
+            body = cloud_json.decode(request.body or b"{}")
         elif content_type == "application/x-www-form-urlencoded":
             body = dict(urllib.parse.parse_qsl(request.body.decode("utf-8")))
         else:
@@ -94,6 +94,17 @@ def _s256(verifier):
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode()
 
 
+def _malformed(body, names):
+    """The 400 description for missing or non-string fields, or None."""
+    missing = [name for name in names if body.get(name) in (None, "")]
+    if missing:
+        return f"Missing {', '.join(missing)}."
+    wrong = [name for name in names if not isinstance(body[name], str)]
+    if wrong:
+        return f"The {', '.join(wrong)} must be {'a string' if len(wrong) == 1 else 'strings'}."
+    return None
+
+
 def token_endpoint(app, request):
     if request.method != "POST":
         return _oauth_error(405, "Use POST.")
@@ -104,12 +115,12 @@ def token_endpoint(app, request):
     store = app.store
     with store.lock:
         if grant == "authorization_code":
-            missing = [f for f in ("code", "client_id", "code_verifier", "redirect_uri") if not body.get(f)]
-            if missing:
-                return _oauth_error(400, f"Missing {', '.join(missing)}.")
-            if not isinstance(body["code_verifier"], str) or not VERIFIER_RE.fullmatch(body["code_verifier"]):
+            problem = _malformed(body, ("code", "client_id", "code_verifier", "redirect_uri"))
+            if problem:
+                return _oauth_error(400, problem)
+            if not VERIFIER_RE.fullmatch(body["code_verifier"]):
                 return _oauth_error(400, "The code_verifier must be 43 to 128 unreserved characters.")
-            entry = store.auth_codes.pop(body["code"], None) if isinstance(body["code"], str) else None
+            entry = store.auth_codes.pop(body["code"], None)
             if entry is None or entry["expires"] < time.time():
                 return _oauth_error(401, "The authorization code is invalid, used or expired.")
             if entry["client_id"] != body["client_id"] or entry["redirect_uri"] != body["redirect_uri"]:
@@ -118,11 +129,10 @@ def token_endpoint(app, request):
                 return _oauth_error(401, "The code_verifier does not match the code_challenge.")
             return _issue(app, entry["user"], entry["client_id"])
         if grant == "refresh_token":
-            missing = [f for f in ("refresh_token", "client_id") if not body.get(f)]
-            if missing:
-                return _oauth_error(400, f"Missing {', '.join(missing)}.")
-            value = body["refresh_token"]
-            entry = store.refresh_tokens.pop(value, None) if isinstance(value, str) else None
+            problem = _malformed(body, ("refresh_token", "client_id"))
+            if problem:
+                return _oauth_error(400, problem)
+            entry = store.refresh_tokens.pop(body["refresh_token"], None)
             if entry is None or entry["expires"] < time.time() or entry["client_id"] != body["client_id"]:
                 return _oauth_error(401, "The refresh token is invalid, used or expired.")
             return _issue(app, entry["user"], entry["client_id"])

@@ -1,8 +1,8 @@
 # The /api/v1 router: short and deprecated long paths, authentication, rate limits, content negotiation.
-import json
 import urllib.parse
 
 import cloud_http as http
+import cloud_json
 import cloud_keys as keys
 import cloud_oauth as oauth
 import cloud_resources as resources
@@ -180,9 +180,9 @@ class Context:
                 self.request.json = {}
             else:
                 try:
-                    self.request.json = json.loads(self.request.body)
-                except (ValueError, UnicodeDecodeError):
-                    raise http.validation({"body": ["The request body is not valid JSON."]})
+                    self.request.json = cloud_json.decode(self.request.body)
+                except cloud_json.JsonError as error:
+                    raise http.validation({"body": [str(error)]}) from None
                 if not isinstance(self.request.json, dict):
                     raise http.validation({"body": ["The request body must be a JSON object."]})
         return self.request.json
@@ -205,6 +205,12 @@ class App:
         return org if org.id == token.org_id else None
 
     def handle(self, request):
+        """Every answer gets an X-Request-Id; /api/v1 and the token endpoint also get rate-limit headers."""
+        response = self._route(request)
+        response.headers["X-Request-Id"] = http.request_id()
+        return response
+
+    def _route(self, request):
         try:
             if request.path == "/oauth/authorize":
                 return oauth.authorize(self, request)
@@ -216,6 +222,8 @@ class App:
             raise http.not_found("The route")
         except http.ApiError as error:
             return error.response()
+        except Exception:  # noqa: BLE001 - a handler bug is a 500 with the usual headers, not a dropped connection
+            return http.internal_error()
 
     def _limited(self, request, key, limit, produce):
         allowed, remaining, retry_after = self.limiter.hit(key, limit, self.config.rate_window)
@@ -228,6 +236,8 @@ class App:
                 response = produce()
             except http.ApiError as error:
                 response = error.response()
+            except Exception:  # noqa: BLE001 - see _route
+                response = http.internal_error()
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
@@ -261,7 +271,6 @@ class App:
             key, limit = self._rate_key(request, token, segments)
             response = self._limited(request, key, limit, lambda: self._dispatch(request, token, problem,
                                                                                   route, route_error))
-        response.headers["X-Request-Id"] = http.request_id()
         if deprecated:
             response.headers["Deprecation"] = "true"
         return response

@@ -4,9 +4,7 @@ import json
 import socket
 import ssl
 import struct
-import sys
 import time
-import traceback
 import urllib.parse
 
 import cloud_faults as faults
@@ -123,9 +121,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _app(self, request):
         try:
             return self.server.app.handle(request)
-        except Exception:  # noqa: BLE001 - a bug in a handler must not kill the connection silently
-            traceback.print_exc(file=sys.stderr)
-            return http_types.Response(500, {"message": "Internal server error.", "error": "internal"})
+        except Exception:  # noqa: BLE001 - App answers its own bugs; this catches bugs in App itself
+            return http_types.internal_error()
 
     # Writing
 

@@ -166,6 +166,17 @@ class TransportTest(Case):
         answer = api("POST", f"/{ORG}/projects", raw=b"{", headers={"Content-Type": "application/json"})
         self.assertError(answer, 422, {"message": "The request body is not valid JSON.", "error": "validation_failed",
                                        "errors": {"body": ["The request body is not valid JSON."]}})
+        for raw, message in ((b"[" * 100000, "The request body is nested too deeply."),
+                             (b'{"a":' * 50000 + b"1" + b"}" * 50000, "The request body is nested too deeply."),
+                             (b'{"slug": NaN}', "The request body is not valid JSON (NaN is not a JSON number)."),
+                             (b'{"slug": -Infinity}',
+                              "The request body is not valid JSON (-Infinity is not a JSON number)."),
+                             ('{"slug": "utf16"}'.encode("utf-16"), "The request body is not valid JSON (not UTF-8)."),
+                             (b'{"slug": "\xff"}', "The request body is not valid JSON (not UTF-8).")):
+            with self.subTest(raw=raw[:20]):
+                answer = api("POST", f"/{ORG}/projects", raw=raw, headers={"Content-Type": "application/json"})
+                self.assertError(answer, 422, {"message": message, "error": "validation_failed",
+                                               "errors": {"body": [message]}})
 
     def test_unknown_routes_404_and_wrong_methods_405(self):
         self.assertError(api("GET", "/nothing/here/at/all/x/y"), 404,
@@ -174,12 +185,32 @@ class TransportTest(Case):
         self.assertEqual(answer.status, 405)
         self.assertEqual(answer.header("Allow"), "GET")
 
+    def assertHeaders(self, answer, limit="100000", rate_limited=True):
+        self.assertRegex(answer.header("X-Request-Id") or "", r"\A[0-9a-f]{16}\Z", answer.status)
+        if rate_limited:
+            self.assertEqual(answer.header("X-RateLimit-Limit"), limit, answer.status)
+            self.assertRegex(answer.header("X-RateLimit-Remaining") or "", r"\A[0-9]+\Z", answer.status)
+
     def test_every_api_answer_carries_rate_limit_headers_and_a_request_id(self):
-        for answer in (api("GET", "/me"), api("GET", "/me", token=None), api("GET", "/nope"),
-                       api("GET", "/me", headers={"Accept": "text/html"})):
-            self.assertEqual(answer.header("X-RateLimit-Limit"), "100000")
-            self.assertTrue(answer.header("X-RateLimit-Remaining").isdigit())
-            self.assertRegex(answer.header("X-Request-Id"), "^[0-9a-f]{16}$")
+        json_type = {"Content-Type": "application/json"}
+        answers = {
+            200: api("GET", "/me"), 201: api("POST", f"/{ORG}/crud/targets", {"slug": "headers"}),
+            204: api("DELETE", f"/{ORG}/crud/headers"), 401: api("GET", "/me", token=None),
+            403: api("GET", f"/{ORG}/api/key", token="tok-reader"), 404: api("GET", "/nope"),
+            405: api("PUT", "/me", {}), 406: api("GET", "/me", headers={"Accept": "text/html"}),
+            409: api("POST", f"/{ORG}/projects", {"slug": "api"}),
+            413: api("PUT", f"/{ORG}/secrets", {"project": "mut", "key_version": 1, "blob": "A" * (1024 * 1024 + 1)}),
+            415: api("POST", f"/{ORG}/projects", raw=b"{}", headers={"Content-Type": "text/plain"}),
+            422: api("POST", f"/{ORG}/projects", raw=b"[" * 100000, headers=json_type)}
+        for status, answer in answers.items():
+            self.assertEqual(answer.status, status, answer.body)
+            self.assertHeaders(answer)
+        self.assertHeaders(api("POST", "/telemetry", {}, token=None), limit="60")
+        oauth = server.request("POST", "/api/oauth/token", body={"grant_type": "password"})
+        self.assertEqual(oauth.status, 400)
+        self.assertHeaders(oauth, limit="10")
+        self.assertHeaders(server.request("GET", "/oauth/authorize?redirect_uri=x"), rate_limited=False)
+        self.assertHeaders(server.request("GET", "/elsewhere"), rate_limited=False)
 
     def test_three_hundred_concurrent_clients_are_all_served(self):
         statuses = []
@@ -699,6 +730,9 @@ class KeysTest(Case):
                          (1, "V=older\n"))
         self.assertEqual(api("POST", f"/{ORG}/secrets/versions/{old['id']}/restore").json["error"], "conflict")
         fixed = reference_seal(NEW_CLIENT_KEY, 2, ORG, old["level_id"], "V=older\n")
+        twice = api("POST", f"/{ORG}/vault/key/retired-versions",
+                    {"versions": [{"id": old["id"], "blob": fixed, "key_version": 2}] * 2})
+        self.assertEqual(twice.json["errors"], {"versions.1.id": ["The version is listed twice."]})
         posted = api("POST", f"/{ORG}/vault/key/retired-versions",
                      {"versions": [{"id": old["id"], "blob": fixed, "key_version": 2}]})
         self.assertEqual(posted.json, {"data": {"updated": 1}})
@@ -835,6 +869,50 @@ class RateLimitTest(Case):
 
     def test_the_control_endpoint_is_absent_without_the_flag(self):
         self.assertEqual(self.small.request("GET", "/__control/log").status, 404)
+
+
+class MalformedInputTest(Case):
+    """Input of the wrong JSON type is a 422 (or the OAuth 400), never a 500."""
+
+    def test_ids_and_slugs_of_the_wrong_json_type_are_validation_errors(self):
+        level_id = api("GET", f"/{ORG}/vault").json["data"]["id"]
+        for wrong in (5, 1.5, True, ["api"], {"id": "api"}):
+            cases = [("POST", f"/{ORG}/projects", {"slug": wrong}, "slug"),
+                     ("PATCH", f"/{ORG}/crud", {"slug": wrong}, "slug"),
+                     ("PATCH", f"/{ORG}/crud", {"name": wrong}, "name"),
+                     ("POST", "/organizations", {"name": wrong}, "name"),
+                     ("PUT", f"/{ORG}/secrets", {"project": wrong, "blob": "x", "key_version": 1}, "project"),
+                     ("PUT", f"/{ORG}/secrets", {"project": "mut", "target": wrong, "blob": "x", "key_version": 1},
+                      "target"),
+                     ("DELETE", f"/{ORG}/secrets", {"project": "mut", "target": "web", "environment": wrong},
+                      "environment"),
+                     ("GET", f"/{ORG}/secrets/versions", {"project": wrong}, "project"),
+                     ("POST", f"/{ORG}/vault/key/reencrypt", {"key_version": 2, "levels": [{"id": wrong}]},
+                      "levels.0.id"),
+                     ("POST", f"/{ORG}/vault/key/reencrypt",
+                      {"key_version": 2, "levels": [{"id": level_id, "base_version": wrong}]}, "levels.0.base_version"),
+                     ("POST", f"/{ORG}/vault/key/retired-versions", {"versions": [{"id": wrong}]}, "versions.0.id"),
+                     ("POST", f"/{ORG}/vault/key/retired-versions", {"versions": [{"id": "x"}], "key_proof": wrong},
+                      "key_proof")]
+            for method, path, body, field in cases:
+                if field.endswith("base_version") and type(wrong) is int:
+                    continue  # 5 is a base_version; true is not
+                with self.subTest(wrong=wrong, path=path, field=field):
+                    answer = api(method, path, body, token="tok-alice" if path == "/organizations" else "tok-full")
+                    self.assertEqual((answer.status, answer.json["error"]), (422, "validation_failed"), answer.body)
+                    self.assertIn(field, answer.json["errors"])
+
+    def test_oauth_fields_of_the_wrong_json_type_are_400(self):
+        for body, description in (({"grant_type": "refresh_token", "refresh_token": ["x"], "client_id": "cli"},
+                                   "The refresh_token must be a string."),
+                                  ({"grant_type": "authorization_code", "code": 5, "client_id": {}, "code_verifier": "v",
+                                    "redirect_uri": "x"}, "The code, client_id must be strings."),
+                                  ({"grant_type": "refresh_token", "refresh_token": "x", "client_id": "cli",
+                                    "nested": [[[[[[]]]]]] * 2}, "The refresh token is invalid, used or expired.")):
+            answer = server.request("POST", "/api/oauth/token", body=body)
+            self.assertEqual(answer.json, {"error": "invalid_request", "error_description": description})
+        deep = server.request("POST", "/api/oauth/token", raw=b"[" * 100000, headers={"Content-Type": "application/json"})
+        self.assertEqual((deep.status, deep.json["error"]), (400, "invalid_request"))
 
 
 class FaultTest(Case):
