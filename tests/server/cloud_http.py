@@ -6,17 +6,31 @@ import traceback
 
 
 class Request:
-    def __init__(self, method, path, query, headers, body, client_ip):
+    def __init__(self, method, path, query, headers, client_ip, framing=None, malformed=None):
         self.method = method
         self.path = path
         self.query = query  # dict: name -> last value
         self.headers = headers  # email.message.Message (case-insensitive)
-        self.body = body
         self.client_ip = client_ip
+        self.framing = framing  # a cloud_body.Body, read on demand; None: no body
+        self.malformed = malformed or (framing.error if framing is not None else None)  # ApiError (400, ...)
+        self.body = b""  # the bytes, once read_body() ran
         self.json = None  # the parsed body, once a handler asked for it
 
     def header(self, name, default=None):
         return self.headers.get(name, default)
+
+    @property
+    def has_body(self):
+        return self.framing is not None and self.framing.present
+
+    def read_body(self):
+        """Raises the malformed-request error, 413, or cloud_body.ClientGone; see cloud_body.Body.read."""
+        if self.malformed is not None:
+            raise self.malformed
+        if self.framing is not None:
+            self.body = self.framing.read()
+        return self.body
 
 
 class Response:

@@ -65,13 +65,13 @@ def authorize(app, request):
     return http.Response(302, None, {"Location": _with_query(redirect_uri, params)})
 
 
-def _form(request):
+def _form(request, raw):
     content_type = (request.header("Content-Type") or "").split(";")[0].strip().lower()
     try:
         if content_type == "application/json":
-            body = cloud_json.decode(request.body or b"{}")
+            body = cloud_json.decode(raw or b"{}")
         elif content_type == "application/x-www-form-urlencoded":
-            body = dict(urllib.parse.parse_qsl(request.body.decode("utf-8")))
+            body = dict(urllib.parse.parse_qsl(raw.decode("utf-8")))
         else:
             return None
     except (ValueError, UnicodeDecodeError):
@@ -105,10 +105,10 @@ def _malformed(body, names):
     return None
 
 
-def token_endpoint(app, request):
+def token_endpoint(app, request, raw):
     if request.method != "POST":
         return _oauth_error(405, "Use POST.")
-    body = _form(request)
+    body = _form(request, raw)
     if body is None:
         return _oauth_error(400, "The body must be a JSON object or a form.")
     grant = body.get("grant_type")

@@ -55,7 +55,6 @@ ROUTES = [
 ]
 ROUTES = [(method, pattern.split("/"), handler, auth) for method, pattern, handler, auth in ROUTES]
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-MAX_BODY = 8 * 1024 * 1024
 
 
 def long_to_short(segments):
@@ -212,16 +211,20 @@ class App:
 
     def _route(self, request):
         try:
-            if request.path == "/oauth/authorize":
-                return oauth.authorize(self, request)
             if request.path == "/api/oauth/token":
                 return self._limited(request, ("oauth", request.client_ip), self.config.oauth_rate_limit,
-                                     lambda: oauth.token_endpoint(self, request))
+                                     lambda: oauth.token_endpoint(self, request, request.read_body()))
             if request.path == "/api/v1" or request.path.startswith("/api/v1/"):
                 return self._api(request)
+            if request.malformed is not None:
+                raise request.malformed
+            if request.path == "/oauth/authorize":
+                return oauth.authorize(self, request)
             raise http.not_found("The route")
         except http.ApiError as error:
             return error.response()
+        except OSError:
+            raise  # the client went away (cloud_body.ClientGone, a timeout): no answer
         except Exception:  # noqa: BLE001 - a handler bug is a 500 with the usual headers, not a dropped connection
             return http.internal_error()
 
@@ -236,6 +239,8 @@ class App:
                 response = produce()
             except http.ApiError as error:
                 response = error.response()
+            except OSError:
+                raise
             except Exception:  # noqa: BLE001 - see _route
                 response = http.internal_error()
         for name, value in headers.items():
@@ -269,8 +274,8 @@ class App:
         with self.store.lock:
             token, problem = self._token(request)
             key, limit = self._rate_key(request, token, segments)
-            response = self._limited(request, key, limit, lambda: self._dispatch(request, token, problem,
-                                                                                  route, route_error))
+        response = self._limited(request, key, limit, lambda: self._dispatch(request, token, problem,
+                                                                              route, route_error))
         if deprecated:
             response.headers["Deprecation"] = "true"
         return response
@@ -288,6 +293,10 @@ class App:
         return ("org", org.id), self.config.org_rate_limit(org, self.store.plan(org.plan))
 
     def _dispatch(self, request, token, problem, route, route_error):
+        """The checks of the request line and headers, then the body is read (outside the store lock, so
+        a slow client holds up only its own thread), then the handler runs under the lock."""
+        if request.malformed is not None:
+            raise request.malformed
         if not accepts_json(request.header("Accept")):
             raise http.ApiError(406, "not_acceptable", "This API only answers application/json.")
         if route_error is not None:
@@ -299,8 +308,8 @@ class App:
             raise http.unauthenticated("Unauthenticated." if problem == "missing" else "The token is invalid.")
         if request.method in WRITE_METHODS:
             content_type = request.header("Content-Type")
-            if (request.body or content_type is not None) and not is_json_type(content_type):
+            if (request.has_body or content_type is not None) and not is_json_type(content_type):
                 raise http.ApiError(415, "unsupported_media_type", "Write requests must send application/json.")
-        if len(request.body) > MAX_BODY:
-            raise http.ApiError(413, "payload_too_large", "The request body is too large.")
-        return handler(Context(self, request, token, params))
+        request.read_body()  # 413 from Content-Length before a byte is read; 400 for a malformed chunk
+        with self.store.lock:
+            return handler(Context(self, request, token, params))

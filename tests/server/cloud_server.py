@@ -1,17 +1,19 @@
 # The HTTPS server: TLS per connection, HTTP/1.1 handling, fault execution and the control endpoint.
 import http.server
-import json
 import socket
 import ssl
 import struct
 import time
 import urllib.parse
 
+import cloud_body
+import cloud_control
 import cloud_faults as faults
 import cloud_http as http_types
 
 HANDSHAKE_TIMEOUT = 10
 IDLE_TIMEOUT = 30
+LINGER = 2
 CHUNK = 64 * 1024
 REASONS = {422: "Unprocessable Content", 429: "Too Many Requests"}
 
@@ -70,33 +72,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
 
+    def handle_one_request(self):
+        self._body = None
+        self._log_entry = None
+        self._expects_continue = False
+        super().handle_one_request()
+
     # Reading
 
-    def _read_body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            parts = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(parts)
-                parts.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+    def handle_expect_100(self):
+        """"100 Continue" waits until the body is wanted: a request refused on its headers (401, 413 ...)
+        gets that final answer instead, and the client never sends the body."""
+        self._expects_continue = True
+        return True
+
+    def _send_continue(self):
+        if self._expects_continue:
+            self._expects_continue = False
+            self.send_response_only(100)
+            self.end_headers()
 
     def _serve(self):
         started = time.time()
         split = urllib.parse.urlsplit(self.path)
         path, raw_query = split.path, split.query
-        body = self._read_body()
+        self._body = cloud_body.Body(self.headers, self.rfile, self._send_continue)
         query = dict(urllib.parse.parse_qsl(raw_query, keep_blank_values=True))
-        self._log_entry = None
+        request = http_types.Request(self.command, path, query, self.headers, self.client_address[0], self._body)
         if self.server.control and path.startswith("/__control/"):
-            self._write(self._control(path, query, body))
+            self._write(self._control(path, query, request))
             return
-        request = http_types.Request(self.command, path, query, self.headers, body, self.client_address[0])
         entry = self.server.faults.take(self.command, path) if self.server.control else None
         # Logged when the status line goes out (or at the end for a drop), so a slow body is already listed.
         self._log_entry = (self.command, path, raw_query, self.headers.get("Authorization") is not None,
@@ -104,6 +109,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                            getattr(self.connection, "connection_number", None))
         try:
             if entry is None:
+                self._write(self._app(request))
+                return
+            try:
+                request.read_body()  # a fault acts on a whole request, as a real server would
+            except http_types.ApiError as error:
+                request.malformed = error  # answered as the app answers a malformed request
                 self._write(self._app(request))
                 return
             if entry.get("delay"):
@@ -121,6 +132,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _app(self, request):
         try:
             return self.server.app.handle(request)
+        except OSError:
+            raise  # the client went away while its body was read: no answer
         except Exception:  # noqa: BLE001 - App answers its own bugs; this catches bugs in App itself
             return http_types.internal_error()
 
@@ -136,10 +149,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
 
     def _write(self, response):
+        unread = self._body is not None and not self._body.settled
+        if unread:
+            response.headers["Connection"] = "close"  # the rest of the body is not the next request
         self._head(response.status, response.headers, len(response.body))
         if self.command != "HEAD" and response.body:
             self.wfile.write(response.body)
         self.wfile.flush()
+        if unread:
+            self._linger()
+
+    def _linger(self):
+        """After answering a request whose body was not read: stop sending, then read and discard what the
+        client still sends for up to LINGER seconds, so that closing with unread data (a TCP RST) does not
+        destroy the answer before the client has read it."""
+        self.close_connection = True
+        deadline = time.monotonic() + LINGER
+        try:
+            self.connection.shutdown(socket.SHUT_WR)  # on an SSLSocket: a TCP FIN, no close_notify
+            while (left := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(left)
+                if not self.connection.recv(CHUNK):
+                    break
+        except OSError:
+            pass
 
     def _close_now(self, reset):
         """Ends the connection without TLS close_notify; with reset, by a TCP RST."""
@@ -211,28 +244,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # The control endpoint
 
-    def _control(self, path, query, body):
-        method = self.command
-        fault_log = self.server.faults
+    def _control(self, path, query, request):
         try:
-            if (method, path) == ("POST", "/__control/script"):
-                try:
-                    queued = fault_log.add_script(json.loads(body or b"null"))
-                except (ValueError, faults.ScriptError) as error:
-                    return http_types.Response(400, {"message": str(error), "error": "bad_script"})
-                return http_types.Response(200, {"data": {"queued": queued}})
-            if (method, path) == ("GET", "/__control/scripts"):
-                return http_types.Response(200, {"data": fault_log.pending()})
-            if (method, path) == ("GET", "/__control/log"):
-                since = int(query.get("since", "0") or 0)
-                return http_types.Response(200, fault_log.entries(since))
-            if (method, path) == ("POST", "/__control/reset"):
-                options = json.loads(body) if body else {}
-                fault_log.reset()
-                self.server.app.limiter.reset()
-                if isinstance(options, dict) and options.get("reseed"):
-                    self.server.reseed()
-                return http_types.Response(200, {"data": {"reset": True}})
-        except ValueError as error:
-            return http_types.Response(400, {"message": str(error), "error": "bad_request"})
-        return http_types.Response(404, {"message": "No such control endpoint.", "error": "not_found"})
+            body = request.read_body()
+        except http_types.ApiError as error:
+            return error.response()
+        return cloud_control.handle(self.server, self.command, path, query, body)

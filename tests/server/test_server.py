@@ -16,7 +16,8 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from server_harness import ServerProcess, reference_open, reference_proof, reference_seal  # noqa: E402
+from server_harness import (ServerProcess, read_answer, reference_open, reference_proof,  # noqa: E402
+                            reference_seal)
 
 ORG = "01HZZZTESTA000000000000000"
 ORG_B = "01HZZZTESTB000000000000000"
@@ -914,6 +915,98 @@ class MalformedInputTest(Case):
         deep = server.request("POST", "/api/oauth/token", raw=b"[" * 100000, headers={"Content-Type": "application/json"})
         self.assertEqual((deep.status, deep.json["error"]), (400, "invalid_request"))
 
+
+class FramingTest(Case):
+    """Request framing (RFC 9112 section 6) and size: 400, 413 or 501 in the error shape, answered at once,
+    with the rate-limit headers and X-Request-Id, and nothing on the server's stderr."""
+
+    PATH = f"{V1}/{ORG}/crud/targets"
+
+    def head(self, *more, token="tok-full", method="POST", path=None, accept="application/json"):
+        lines = [f"{method} {path or self.PATH} HTTP/1.1", "Host: 127.0.0.1", f"Accept: {accept}",
+                 "Content-Type: application/json", *more]
+        if token:
+            lines.append(f"Authorization: Bearer {token}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def assertRefused(self, answer, status, error, elapsed=0):
+        self.assertEqual((answer.status, answer.json["error"]), (status, error), answer.body)
+        self.assertEqual(set(answer.json), {"message", "error"})
+        self.assertEqual(answer.header("Connection"), "close")
+        self.assertEqual(answer.header("X-RateLimit-Limit"), "100000")
+        self.assertRegex(answer.header("X-Request-Id"), r"\A[0-9a-f]{16}\Z")
+        self.assertLess(elapsed, 5)  # the server does not wait for a body it will not read
+
+    def test_a_huge_body_is_refused_from_its_content_length_after_the_token_check(self):
+        claim = "Content-Length: 300000000"
+        answer, elapsed = server.raw_request(self.head(claim) + b'{"slug":')
+        self.assertRefused(answer, 413, "payload_too_large", elapsed)
+        self.assertEqual(answer.json["message"], "The request body is too large.")
+        for token, error in ((None, "unauthenticated"), ("nope", "unauthenticated"), ("tok-expired", "token_expired")):
+            answer, elapsed = server.raw_request(self.head(claim, token=token) + b'{"slug":')
+            self.assertRefused(answer, 401, error, elapsed)
+        answer, elapsed = server.raw_request(self.head(claim, accept="text/html") + b"{")
+        self.assertRefused(answer, 406, "not_acceptable", elapsed)
+
+    def test_100_continue_is_sent_only_when_the_body_is_wanted(self):
+        with server.tls_socket() as tls:
+            tls.sendall(self.head("Content-Length: 300000000", "Expect: 100-continue"))
+            answer = read_answer(tls)
+            self.assertEqual((answer.status, answer.json["error"]), (413, "payload_too_large"))
+        body = b'{"slug": "continued"}'
+        with server.tls_socket() as tls:
+            tls.sendall(self.head(f"Content-Length: {len(body)}", "Expect: 100-continue"))
+            self.assertEqual(tls.recv(64).split(b"\r\n")[0], b"HTTP/1.1 100 Continue")
+            tls.sendall(body)
+            self.assertEqual(read_answer(tls).status, 201)
+
+    def test_a_malformed_content_length_is_400(self):
+        for lengths in (["abc"], ["-5"], ["+5"], ["0x10"], ["1_0"], ["5 5"], ["5, 5"], ["\xef\xbc\x95"], ["5", "6"],
+                        ["5", "5"], [""]):
+            with self.subTest(lengths=lengths):
+                head = self.head(*[f"Content-Length: {value}" for value in lengths])
+                answer, elapsed = server.raw_request(head + b"{}   ")
+                self.assertRefused(answer, 400, "bad_request", elapsed)
+
+    def test_a_malformed_chunked_body_is_400_and_a_huge_one_413(self):
+        chunked = "Transfer-Encoding: chunked"
+        cases = [([chunked], b"zz\r\n{}\r\n0\r\n\r\n", 400, "bad_request"),
+                 ([chunked], b"-2\r\n{}\r\n0\r\n\r\n", 400, "bad_request"),
+                 ([chunked], b"0x2\r\n{}\r\n0\r\n\r\n", 400, "bad_request"),
+                 ([chunked], b"\r\n{}\r\n0\r\n\r\n", 400, "bad_request"),
+                 ([chunked], b"2\n{}\r\n0\r\n\r\n", 400, "bad_request"),
+                 ([chunked], b"2\r\n{}XX0\r\n\r\n", 400, "bad_request"),
+                 ([chunked], b"0" * 5000 + b"2\r\n{}\r\n0\r\n\r\n", 400, "bad_request"),
+                 ([chunked], b"2\r\n{}\r\n0\r\n" + b"X-Trailer: 1\r\n" * 100 + b"\r\n", 400, "bad_request"),
+                 ([chunked], b"800001\r\n{}", 413, "payload_too_large"),
+                 ([chunked], b"F" * 40 + b"\r\n{}", 413, "payload_too_large"),
+                 ([chunked, "Content-Length: 7"], b"2\r\n{}\r\n0\r\n\r\n", 400, "bad_request"),
+                 (["Transfer-Encoding: chunked, chunked"], b"2\r\n{}\r\n0\r\n\r\n", 400, "bad_request"),
+                 (["Transfer-Encoding: chunked, gzip"], b"{}", 400, "bad_request"),
+                 (["Transfer-Encoding: gzip, chunked"], b"2\r\n{}\r\n0\r\n\r\n", 501, "not_implemented")]
+        for head, body, status, error in cases:
+            with self.subTest(head=head, body=body[:20]):
+                answer, elapsed = server.raw_request(self.head(*head) + body)
+                self.assertRefused(answer, status, error, elapsed)
+
+    def test_a_chunked_body_with_extensions_and_trailers_is_read(self):
+        body = b'{"slug": "chunky"}'
+        data = b"5;name=value\r\n" + body[:5] + b"\r\n" + b"%X\r\n" % len(body[5:]) + body[5:] + b"\r\n0\r\nX-T: 1\r\n\r\n"
+        with server.tls_socket() as tls:
+            tls.sendall(self.head("Transfer-Encoding: chunked") + data)
+            answer = read_answer(tls)
+            self.assertEqual((answer.status, answer.json["data"]["slug"], answer.header("Connection")),
+                             (201, "chunky", None))
+            tls.sendall(self.head(method="GET", path=f"{V1}/{ORG}/crud/chunky"))  # the same connection goes on
+            self.assertEqual(read_answer(tls).status, 200)
+
+    def test_a_client_that_stops_sending_its_body_gets_no_answer_and_no_traceback(self):
+        with server.tls_socket() as tls:
+            tls.sendall(self.head("Content-Length: 100") + b'{"slug"')
+            tls.shutdown(socket.SHUT_WR)  # a TCP FIN without close_notify: the client is gone
+            while tls.recv(4096):  # TLS records (session tickets) until the server closes
+                pass
+        self.assertEqual([(e["path"], e["status"]) for e in server.log()["data"]][-1:], [(self.PATH, None)])
 
 class FaultTest(Case):
     PATH = f"{V1}/{ORG}/secrets/resolve"
