@@ -1,4 +1,5 @@
 # The HTTPS server: TLS per connection, HTTP/1.1 handling, fault execution and the control endpoint.
+import email.message
 import http.server
 import socket
 import ssl
@@ -16,6 +17,9 @@ IDLE_TIMEOUT = 30
 LINGER = 2
 CHUNK = 64 * 1024
 REASONS = {422: "Unprocessable Content", 429: "Too Many Requests"}
+ERROR_NAMES = {414: "uri_too_long", 431: "request_header_fields_too_large", 505: "http_version_not_supported"}
+ERROR_MESSAGES = {414: "The request line is too long.", 431: "A header line is too long, or there are too many.",
+                  505: "Only HTTP/1.x is supported."}
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -67,18 +71,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
 
-    def do_GET(self):
-        self._serve()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
+    def __getattr__(self, name):
+        """Every method (OPTIONS, TRACE, FOO ...) reaches the app, which answers 404 or 405 with Allow,
+        instead of the base class's HTML 501."""
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def handle_one_request(self):
+        self.path = None  # not the previous request's, when this one fails before its request line parses
         self._body = None
         self._log_entry = None
         self._expects_continue = False
         super().handle_one_request()
 
     # Reading
+
+    def parse_request(self):
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":  # "GET /path" with no version: answered without a status line
+            self.send_error(505)
+            return False
+        return True
 
     def handle_expect_100(self):
         """"100 Continue" waits until the body is wanted: a request refused on its headers (401, 413 ...)
@@ -91,6 +106,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._expects_continue = False
             self.send_response_only(100)
             self.end_headers()
+
+    def send_error(self, code, message=None, explain=None):
+        """Requests the base class refuses (bad request line, 414, 431, 505) get the JSON error shape,
+        X-Request-Id, and on /api/v1 the rate-limit headers, like every other answer."""
+        error = http_types.ApiError(code, ERROR_NAMES.get(code, "bad_request"),
+                                    ERROR_MESSAGES.get(code, "The request is malformed."))
+        self.request_version = "HTTP/1.1"  # else an unparsed request counts as HTTP/0.9: no status line
+        path = urllib.parse.urlsplit(self.path).path if self.path else ""
+        request = http_types.Request(self.command or "GET", path, {}, email.message.Message(),
+                                     self.client_address[0], malformed=error)
+        response = self._app(request)
+        response.headers["Connection"] = "close"
+        self._write(response)
+        self._linger()  # the client may still be sending what was refused
 
     def _serve(self):
         started = time.time()

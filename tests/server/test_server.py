@@ -1008,6 +1008,31 @@ class FramingTest(Case):
                 pass
         self.assertEqual([(e["path"], e["status"]) for e in server.log()["data"]][-1:], [(self.PATH, None)])
 
+    def test_requests_the_http_parser_refuses_get_the_error_shape(self):
+        cases = [(b"GARBAGE\r\n\r\n", 400, "bad_request", False),
+                 (b"GET /api/v1/me\r\n\r\n", 505, "http_version_not_supported", True),
+                 (b"GET /api/v1/me HTTP/2.0\r\n\r\n", 505, "http_version_not_supported", False),  # no path yet
+                 (b"GET /api/v1/me HTTP/1.1\r\nX-Long: " + b"a" * 70000 + b"\r\n\r\n", 431,
+                  "request_header_fields_too_large", True),
+                 (b"GET /api/v1/me HTTP/1.1\r\n" + b"X-Many: 1\r\n" * 101 + b"\r\n", 431,
+                  "request_header_fields_too_large", True),
+                 (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", 414, "uri_too_long", False)]
+        for data, status, error, rate_limited in cases:
+            with self.subTest(data=data[:30]):
+                answer, _ = server.raw_request(data)
+                self.assertEqual((answer.status, answer.json["error"], answer.header("Connection")),
+                                 (status, error, "close"))
+                self.assertRegex(answer.header("X-Request-Id"), r"\A[0-9a-f]{16}\Z")
+                self.assertEqual(answer.header("X-RateLimit-Limit"), "100000" if rate_limited else None)
+
+    def test_any_method_reaches_the_router(self):
+        for method in ("OPTIONS", "TRACE", "FOO"):
+            answer, _ = server.raw_request(self.head(method=method, path=f"{V1}/me"))
+            self.assertEqual((answer.status, answer.header("Allow"), answer.json["error"]),
+                             (405, "GET", "method_not_allowed"))
+            self.assertEqual(server.raw_request(self.head(method=method, path="/nowhere"))[0].status, 404)
+
+
 class FaultTest(Case):
     PATH = f"{V1}/{ORG}/secrets/resolve"
     QUERY = "?project=api&target=web&environment=production&merge=1"
