@@ -1,9 +1,9 @@
 # The /__control/ endpoint behind --test-control (README.md, "Control API"): scripts, the log, reset.
 import re
 
-import cloud_faults as faults
 import cloud_http as http
 import cloud_json
+from cloud_scripts import ScriptError
 
 SEQ_RE = re.compile(r"[0-9]{1,15}")
 
@@ -18,7 +18,7 @@ def handle(server, method, path, query, body):
     if (method, path) == ("POST", "/__control/script"):
         try:
             queued = fault_log.add_script(cloud_json.decode(body or b"null"))
-        except (ValueError, faults.ScriptError) as error:
+        except (ValueError, ScriptError) as error:
             return _bad(str(error), "bad_script")
         return http.Response(200, {"data": {"queued": queued}})
     if (method, path) == ("GET", "/__control/scripts"):

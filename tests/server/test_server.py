@@ -1166,6 +1166,36 @@ class FaultTest(Case):
         self.assertEqual(answer.status, 400)
         self.assertEqual(answer.json["error"], "bad_script")
 
+    def test_a_script_that_could_not_go_on_the_wire_is_refused_when_posted(self):
+        bad_entries = [{"status": 200, "headers": {"X-A": "1\r\nSet-Cookie: injected=1"}},
+                       {"status": 200, "headers": {"Bad Name": "1"}}, {"status": 200, "headers": ["X-A", "1"]},
+                       {"status": 429, "retry_after": "1\r\nX-Injected: 1"}, {"status": 429, "retry_after": 1.5},
+                       {"action": "redirect", "location": "https://x.example/\nX-Injected: 1"},
+                       {"action": "non_json", "content_type": "text/html\r\n"},
+                       {"status": 200, "body_base64": "not base64!"}, {"status": 1000}, {"status": True},
+                       {"status": "500"}, {"action": "huge", "size": -1}, {"action": "huge", "size": "big"},
+                       {"action": "huge", "fill": 5}, {"action": "huge", "chunked": "yes"},
+                       {"action": "flip_bit", "byte": "x"}, {"action": "flip_bit", "level": "org"},
+                       {"action": "truncate", "sent": -1}, {"action": "drip", "interval": -1},
+                       {"action": "pass", "delay": 1e999}, {"status": 500, "times": True},
+                       {"status": 500, "stauts": 503}]
+        for entry in bad_entries:
+            with self.subTest(entry=entry):
+                answer = server.request("POST", "/__control/script", body={"path": self.PATH, "responses": [entry]})
+                self.assertEqual((answer.status, answer.json["error"]), (400, "bad_script"), answer.body)
+        for body in ({"path": self.PATH + "?project=api", "responses": [{"status": 500}]},
+                     {"path": self.PATH, "responses": [{"status": 500}], "replace": "yes"},
+                     {"path": self.PATH, "responses": [{"status": 500}], "method": "get"}):
+            with self.subTest(body=body):
+                self.assertEqual(server.request("POST", "/__control/script", body=body).status, 400)
+        huge_delay = b'{"path": "*", "responses": [{"action": "pass", "delay": 1e999}]}'  # infinity: sleep() fails
+        self.assertEqual(server.request("POST", "/__control/script", raw=huge_delay).status, 400)
+        self.assertEqual(server.control("GET", "scripts")["data"], [])
+        self.assertEqual(self.get().status, 200)
+        server.script(self.PATH, {"status": 503, "headers": {"X-Count": 5, "X-Why": "scripted"}})
+        answer = self.get()
+        self.assertEqual((answer.status, answer.header("X-Count"), answer.header("X-Why")), (503, "5", "scripted"))
+
 
 if __name__ == "__main__":
     unittest.main()
