@@ -15,6 +15,7 @@ REFRESH_TTL = 30 * 24 * 3600
 VERIFIER_RE = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # fullmatch only: `$` also matches before a final \n
 CHALLENGE_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+URI_RE = re.compile(r"[!-~]+")  # printable ASCII, no space
 
 
 def _oauth_error(status, description, error="invalid_request"):
@@ -25,14 +26,26 @@ def _with_query(uri, params):
     return uri + ("&" if "?" in uri else "?") + urllib.parse.urlencode(params)
 
 
+def _loopback(uri):
+    """Whether uri is an http:// URL on a loopback host with a valid port and no fragment, in printable
+    ASCII (it goes into a Location header as is: a CR or LF there would add headers)."""
+    if not URI_RE.fullmatch(uri) or "#" in uri:
+        return False
+    try:
+        parsed = urllib.parse.urlsplit(uri)
+        parsed.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+    except ValueError:  # also "Invalid IPv6 URL"
+        return False
+    return parsed.scheme == "http" and parsed.hostname in LOOPBACK_HOSTS
+
+
 def authorize(app, request):
     """Approves at once as the --oauth-user (or login_hint) and redirects to the loopback redirect_uri."""
     if request.method != "GET":
         return _oauth_error(405, "Use GET.")
     query = request.query
     redirect_uri = query.get("redirect_uri", "")
-    parsed = urllib.parse.urlsplit(redirect_uri)
-    if parsed.scheme != "http" or parsed.hostname not in LOOPBACK_HOSTS:
+    if not _loopback(redirect_uri):
         return _oauth_error(400, "The redirect_uri must be an http:// loopback address.")
     state = query.get("state")
 

@@ -820,6 +820,25 @@ class OAuthTest(Case):
         self.assertEqual(self.token({"grant_type": "authorization_code"}).json["error_description"],
                          "Missing code, client_id, code_verifier, redirect_uri.")
 
+    def test_authorize_refuses_a_malformed_redirect_uri_with_400(self):
+        for uri in ("http://[::1", "http://127.0.0.1:99999/cb", "http://127.0.0.1:x/cb", "http://127.0.0.1/cb#frag",
+                    "http://127.0.0.1/cb#", "http://127.0.0.1/cb\r\nSet-Cookie: injected=1", "http://127.0.0.1/c b",
+                    "http://127.0.0.1/caf\u00e9", "http://localhost.evil.example/cb", ""):
+            with self.subTest(uri=uri):
+                _, challenge = pkce_pair()
+                answer = server.request("GET", "/oauth/authorize?" + urllib.parse.urlencode(
+                    {"response_type": "code", "client_id": "cli", "redirect_uri": uri, "code_challenge": challenge,
+                     "code_challenge_method": "S256"}))
+                self.assertError(answer, 400, {"error": "invalid_request", "error_description":
+                                               "The redirect_uri must be an http:// loopback address."})
+                self.assertIsNone(answer.header("Set-Cookie"))
+        _, challenge = pkce_pair()
+        answer = server.request("GET", "/oauth/authorize?" + urllib.parse.urlencode(
+            {"response_type": "code", "client_id": "cli", "redirect_uri": "http://[::1]:5000/cb?x=1",
+             "code_challenge": challenge, "code_challenge_method": "S256"}))
+        self.assertEqual(answer.status, 302)
+        self.assertTrue(answer.header("Location").startswith("http://[::1]:5000/cb?x=1&code="))
+
     def test_authorize_refuses_a_non_loopback_redirect_and_plain_challenges(self):
         answer = server.request("GET", "/oauth/authorize?" + urllib.parse.urlencode(
             {"response_type": "code", "client_id": "cli", "redirect_uri": "https://evil.example/cb"}))
