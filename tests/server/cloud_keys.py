@@ -34,13 +34,18 @@ def rotate(ctx):
     _mode(project, "server", "reencrypt")
     old = project.keys[-1]
     new = KeyVersion(old.version + 1, key=crypto.new_key())
-    count = 0
+    opened = []  # every blob is opened before any is changed: a blob that does not open changes nothing
     for level in project.walk():
         if level.blob is not None:
-            plaintext = crypto.open_blob(old.key, ctx.org.id, level.id, level.blob)
-            level.blob = crypto.seal(new.key, new.version, ctx.org.id, level.id, plaintext)
-            level.key_version = new.version
-            count += 1
+            try:
+                opened.append((level, crypto.open_blob(old.key, ctx.org.id, level.id, level.blob)))
+            except ValueError:
+                raise http.conflict("conflict", f"The {level.kind} {level.slug} holds a blob that does not open "
+                                                f"with key version {old.version}; nothing was rotated.") from None
+    for level, plaintext in opened:
+        level.blob = crypto.seal(new.key, new.version, ctx.org.id, level.id, plaintext)
+        level.key_version = new.version
+    count = len(opened)
     old.retired_at = crypto.now_iso()
     project.keys.append(new)
     return http.ok({"mode": "server", "version": new.version, "created_at": new.created_at,

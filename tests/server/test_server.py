@@ -701,6 +701,31 @@ class KeysTest(Case):
         self.assertEqual(api("POST", f"/{ORG}/billing/key/rotate").json,
                          {"message": "Project billing is client-managed; use key/reencrypt.", "error": "conflict"})
 
+    def test_a_blob_that_does_not_open_is_a_conflict_for_rotation_and_restore(self):
+        # Blobs are checked for form only, so a test can store one that does not open; the server cannot
+        # re-seal it, and says so (it was a 500, after re-sealing the levels above it with the new key).
+        level = {"project": "mut", "target": "web", "environment": "production"}
+        before = api("GET", f"/{ORG}/mut/secrets").json["data"]
+        env_id = api("GET", f"/{ORG}/mut/web/production").json["data"]["id"]
+        key = key_of("mut")
+        garbage = "dcv1:1:" + base64.b64encode(os.urandom(24 + 256 + 16)).decode()
+        self.assertEqual(api("PUT", f"/{ORG}/secrets", dict(level, blob=garbage, key_version=1)).status, 200)
+        self.assertError(api("POST", f"/{ORG}/mut/key/rotate"), 409, {
+            "message": "The environment production holds a blob that does not open with key version 1; "
+                       "nothing was rotated.", "error": "conflict"})
+        self.assertEqual(api("GET", f"/{ORG}/mut/secrets").json["data"], before)  # not re-sealed
+        self.assertEqual(api("GET", f"/{ORG}/mut/key").json["data"]["version"], 1)
+        good = reference_seal(key, 1, ORG, env_id, "M=good\n")
+        self.assertEqual(api("PUT", f"/{ORG}/secrets", dict(level, blob=good, key_version=1)).status, 200)
+        self.assertEqual(api("POST", f"/{ORG}/mut/key/rotate").status, 200)
+        backup = api("GET", f"/{ORG}/secrets/versions", level).json["data"][0]
+        self.assertEqual(api("GET", f"/{ORG}/secrets/versions/{backup['id']}").json["data"]["blob"], garbage)
+        current = api("GET", f"/{ORG}/mut/web/production/secrets").json["data"]
+        self.assertError(api("POST", f"/{ORG}/secrets/versions/{backup['id']}/restore"), 409, {
+            "message": "The version does not open with key version 1, so it cannot be sealed again with key version 2.",
+            "error": "conflict"})
+        self.assertEqual(api("GET", f"/{ORG}/mut/web/production/secrets").json["data"], current)
+
     def test_client_managed_reencryption_is_atomic_and_leaves_retired_versions(self):
         resolved = resolve({"project": "vault", "target": "web", "environment": "production", "merge": "1",
                             "include": "key"}).json["data"]
