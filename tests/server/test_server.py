@@ -173,11 +173,18 @@ class TransportTest(Case):
                              (b'{"slug": -Infinity}',
                               "The request body is not valid JSON (-Infinity is not a JSON number)."),
                              ('{"slug": "utf16"}'.encode("utf-16"), "The request body is not valid JSON (not UTF-8)."),
-                             (b'{"slug": "\xff"}', "The request body is not valid JSON (not UTF-8).")):
+                             (b'{"slug": "\xff"}', "The request body is not valid JSON (not UTF-8)."),
+                             (b'{"slug": "ok", "name": "\\ud800"}',
+                              "The request body is not valid JSON (an unpaired UTF-16 surrogate)."),
+                             (b'{"slug": "ok", "name": {"\\udc00x": 1}}',
+                              "The request body is not valid JSON (an unpaired UTF-16 surrogate).")):
             with self.subTest(raw=raw[:20]):
                 answer = api("POST", f"/{ORG}/projects", raw=raw, headers={"Content-Type": "application/json"})
                 self.assertError(answer, 422, {"message": message, "error": "validation_failed",
                                                "errors": {"body": [message]}})
+        paired = api("POST", f"/{ORG}/projects", raw=b'{"slug": "paired", "name": "\\ud83d\\ude00"}',
+                     headers={"Content-Type": "application/json"})
+        self.assertEqual((paired.status, paired.json["data"]["name"]), (201, "\U0001f600"))
 
     def test_unknown_routes_404_and_wrong_methods_405(self):
         self.assertError(api("GET", "/nothing/here/at/all/x/y"), 404,
