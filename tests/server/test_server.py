@@ -16,6 +16,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import cloud_store  # noqa: E402 - the seed loader, to test seed errors without a server start-up each
 from server_harness import (ServerProcess, read_answer, reference_open, reference_proof,  # noqa: E402
                             reference_seal)
 
@@ -304,26 +305,38 @@ class SeedTest(Case):
             demo.stop()
 
     def test_a_bad_seed_is_one_line_on_stderr_and_exit_78(self):
-        for seed, message in (({"organizations": [{"id": "not-a-ulid"}]},
-                               "organizations[0]: id must be a ULID (26 Crockford base32 characters)"),
-                              ({"organizations": [{"projects": [{"slug": "key"}]}]},
-                               "organizations[0].projects[0]: The slug key is reserved."),
-                              ({"organizations": [{"id": ORG + "\n"}]},
-                               "organizations[0]: id must be a ULID (26 Crockford base32 characters)"),
-                              ({"organizations": [{"projects": [{"slug": "api\n"}]}]},
-                               "organizations[0].projects[0]: The slug must match ^[a-z0-9][a-z0-9_-]{0,63}$."),
-                              ({"organizations": [{"projects": [{"slug": "c", "encryption": "client"}]}]},
-                               "organizations[0].projects[0]: a client-managed project needs client_key, "
-                               "base64 of 32 bytes")):
+        ulid = "01HZZZTESTD000000000000000"
+        cases = [({"organizations": [{"id": "not-a-ulid"}]},
+                  "organizations[0]: id must be a ULID (26 Crockford base32 characters)"),
+                 ({"organizations": [{"projects": [{"slug": "key"}]}]},
+                  "organizations[0].projects[0]: The slug key is reserved."),
+                 ({"organizations": [{"id": ORG + "\n"}]},
+                  "organizations[0]: id must be a ULID (26 Crockford base32 characters)"),
+                 ({"organizations": [{"projects": [{"slug": "api\n"}]}]},
+                  "organizations[0].projects[0]: The slug must match ^[a-z0-9][a-z0-9_-]{0,63}$."),
+                 ({"organizations": [{"projects": [{"slug": "c", "encryption": "client"}]}]},
+                  "organizations[0].projects[0]: a client-managed project needs client_key, base64 of 32 bytes"),
+                 ({"organizations": [{"projects": [{"slug": "p", "id": "p-1"}]}]},
+                  "organizations[0].projects[0]: id must be a ULID (26 Crockford base32 characters)"),
+                 ({"organizations": [{"projects": [{"slug": "p", "id": ulid, "targets": [{"slug": "t", "id": ulid}]}]}]},
+                  f"organizations[0].projects[0].targets[0]: id {ulid} is already used"),
+                 ({"organizations": [{"rate_limit": "fast"}]},
+                  "organizations[0]: rate_limit must be a positive integer or null"),
+                 ({"users": [{"email": "a@example.com", "id": "u1"}]},
+                  "users[0]: id must be a ULID (26 Crockford base32 characters)")]
+        for seed, message in cases:  # the loader itself, in this process: a server start-up each is slow
             with self.subTest(message=message):
-                path = os.path.join(server.dir, "bad-seed.json")
-                with open(path, "w") as handle:
-                    json.dump(seed, handle)
-                result = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                                      "dotenv_cloud_server.py"), "--seed", path],
-                                        capture_output=True, text=True, timeout=30)
-                self.assertEqual((result.returncode, result.stdout), (78, ""))
-                self.assertEqual(result.stderr, f"dotenv_cloud_server: bad seed {path}: {message}\n")
+                with self.assertRaises(cloud_store.SeedError) as caught:
+                    cloud_store.load_seed(seed)
+                self.assertEqual(str(caught.exception), message)
+        path = os.path.join(server.dir, "bad-seed.json")  # and what the command line makes of one
+        with open(path, "w") as handle:
+            json.dump(cases[0][0], handle)
+        result = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                              "dotenv_cloud_server.py"), "--seed", path],
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual((result.returncode, result.stdout), (78, ""))
+        self.assertEqual(result.stderr, f"dotenv_cloud_server: bad seed {path}: {cases[0][1]}\n")
 
 
 class AuthTest(Case):
