@@ -1,21 +1,19 @@
-# The HTTPS server: TLS per connection, HTTP/1.1 handling, fault execution and the control endpoint.
+# The HTTPS server: TLS per connection, HTTP/1.1 handling, routing to the app, the control endpoint or a fault.
 import email.message
 import http.server
 import socket
 import ssl
-import struct
 import time
 import urllib.parse
 
 import cloud_body
 import cloud_control
-import cloud_faults as faults
 import cloud_http as http_types
+from cloud_fault_wire import CHUNK, FaultWire
 
 HANDSHAKE_TIMEOUT = 10
 IDLE_TIMEOUT = 30
 LINGER = 2
-CHUNK = 64 * 1024
 REASONS = {422: "Unprocessable Content", 429: "Too Many Requests"}
 ERROR_NAMES = {414: "uri_too_long", 431: "request_header_fields_too_large", 505: "http_version_not_supported"}
 ERROR_MESSAGES = {414: "The request line is too long.", 431: "A header line is too long, or there are too many.",
@@ -61,7 +59,7 @@ class Server(http.server.ThreadingHTTPServer):
             self.shutdown_request(tls)
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(FaultWire, http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "dotenv-cloud-local/1"
 
@@ -202,74 +200,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     break
         except OSError:
             pass
-
-    def _close_now(self, reset):
-        """Ends the connection without TLS close_notify; with reset, by a TCP RST."""
-        self.close_connection = True
-        self.wfile.flush()
-        if reset:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        else:
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        self.connection.close()
-
-    def _run_fault(self, entry, request):
-        """Answers as the entry says (README.md, "Control API")."""
-        action = entry["action"]
-        if action in ("respond", "non_json", "redirect"):
-            response = faults.scripted_response(entry)
-            self._write(response)
-            return
-        if action == "drop":
-            self._close_now(reset=False)
-            return
-        if action == "huge":
-            self._huge(entry)
-            return
-        response = self._app(request)
-        if action == "pass":
-            self._write(response)
-            return
-        if action == "flip_bit":
-            self._write(faults.flip_bit(response, entry))
-            return
-        body = faults.entry_body(entry, response.body)
-        status = entry.get("status", response.status)
-        headers = dict(response.headers, **entry.get("headers", {}))
-        if action == "drip":
-            self._head(status, headers, len(body))
-            self.wfile.flush()
-            for index in range(len(body)):
-                time.sleep(entry.get("interval", 10))
-                self.wfile.write(body[index:index + 1])
-                self.wfile.flush()
-            return
-        sent = entry.get("sent", len(body) // 2)
-        self._head(status, headers, len(body) + (entry.get("extra", 1000) if action == "truncate" else 0))
-        self.wfile.write(body[:sent])
-        self._close_now(reset=(action == "reset"))
-
-    def _huge(self, entry):
-        size = entry.get("size", 20 * 1024 * 1024)
-        prefix = entry.get("prefix", '{"data":{"blob":"').encode()
-        fill = (entry.get("fill", "A").encode() or b"A") * CHUNK
-        headers = {"Content-Type": "application/json"}
-        chunked = entry.get("chunked", False)
-        if chunked:
-            headers["Transfer-Encoding"] = "chunked"
-        status = entry.get("status", 200)
-        self._head(status, headers, None if chunked else size)
-        written = 0
-        while written < size:
-            piece = (prefix + fill)[:min(CHUNK, size - written)] if written == 0 else fill[:min(CHUNK, size - written)]
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
-            written += len(piece)
-        if chunked:
-            self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
 
     # The control endpoint
 
