@@ -126,7 +126,7 @@ def main(argv=None):
     if args.ready_file:
         _write_atomically(args.ready_file, base_url)
     try:
-        server.serve_forever(poll_interval=0.2)
+        server.serve_forever(poll_interval=0.05)  # SIGTERM stops it within 50 ms
     except KeyboardInterrupt:
         pass
     finally:
