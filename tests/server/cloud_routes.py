@@ -220,7 +220,7 @@ class App:
                 raise request.malformed
             if request.path == "/oauth/authorize":
                 return oauth.authorize(self, request)
-            raise http.not_found("The route")
+            raise http.not_found("Route")
         except http.ApiError as error:
             return error.response()
         except OSError:

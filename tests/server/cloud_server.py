@@ -111,7 +111,8 @@ class Handler(FaultWire, http.server.BaseHTTPRequestHandler):
         error = http_types.ApiError(code, ERROR_NAMES.get(code, "bad_request"),
                                     ERROR_MESSAGES.get(code, "The request is malformed."))
         self.request_version = "HTTP/1.1"  # else an unparsed request counts as HTTP/0.9: no status line
-        path = urllib.parse.urlsplit(self.path).path if self.path else ""
+        target = self._split_target() if self.path else None
+        path = target[0] if target else ""
         request = http_types.Request(self.command or "GET", path, {}, email.message.Message(),
                                      self.client_address[0], malformed=error)
         response = self._app(request)
@@ -119,10 +120,22 @@ class Handler(FaultWire, http.server.BaseHTTPRequestHandler):
         self._write(response)
         self._linger()  # the client may still be sending what was refused
 
+    def _split_target(self):
+        """(path, query) of the request target, or None when it does not parse (an absolute URL whose host
+        is a broken IPv6 literal)."""
+        try:
+            split = urllib.parse.urlsplit(self.path)
+        except ValueError:
+            return None
+        return split.path, split.query
+
     def _serve(self):
         started = time.time()
-        split = urllib.parse.urlsplit(self.path)
-        path, raw_query = split.path, split.query
+        target = self._split_target()
+        if target is None:
+            self.send_error(400)
+            return
+        path, raw_query = target
         self._body = cloud_body.Body(self.headers, self.rfile, self._send_continue)
         query = dict(urllib.parse.parse_qsl(raw_query, keep_blank_values=True))
         request = http_types.Request(self.command, path, query, self.headers, self.client_address[0], self._body)

@@ -1074,6 +1074,7 @@ class FramingTest(Case):
 
     def test_requests_the_http_parser_refuses_get_the_error_shape(self):
         cases = [(b"GARBAGE\r\n\r\n", 400, "bad_request", False),
+                 (b"GET http://[::1/api/v1/me HTTP/1.1\r\n\r\n", 400, "bad_request", False),
                  (b"GET /api/v1/me\r\n\r\n", 505, "http_version_not_supported", True),
                  (b"GET /api/v1/me HTTP/2.0\r\n\r\n", 505, "http_version_not_supported", False),  # no path yet
                  (b"GET /api/v1/me HTTP/1.1\r\nX-Long: " + b"a" * 70000 + b"\r\n\r\n", 431,
@@ -1088,6 +1089,12 @@ class FramingTest(Case):
                                  (status, error, "close"))
                 self.assertRegex(answer.header("X-Request-Id"), r"\A[0-9a-f]{16}\Z")
                 self.assertEqual(answer.header("X-RateLimit-Limit"), "100000" if rate_limited else None)
+
+    def test_an_absolute_url_as_the_request_target_is_routed_by_its_path(self):
+        answer, _ = server.raw_request(b"GET https://127.0.0.1/api/v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        self.assertEqual((answer.status, answer.json["error"], answer.header("X-RateLimit-Limit")),
+                         (401, "unauthenticated", "100000"))
+        self.assertEqual(server.request("GET", "/elsewhere").json, {"message": "Route not found.", "error": "not_found"})
 
     def test_any_method_reaches_the_router(self):
         for method in ("OPTIONS", "TRACE", "FOO"):
