@@ -172,7 +172,7 @@ class Handler(FaultWire, http.server.BaseHTTPRequestHandler):
     def _app(self, request):
         try:
             return self.server.app.handle(request)
-        except OSError:
+        except cloud_body.CLIENT_ERRORS:
             raise  # the client went away while its body was read: no answer
         except Exception:  # noqa: BLE001 - App answers its own bugs; this catches bugs in App itself
             return http_types.internal_error()
