@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 # Tests of the local dotEnv Cloud server against docs/api.md: run `/usr/bin/python3 tests/server/test_server.py`.
 import base64
+import contextlib
+import email.message
 import hashlib
 import http.client
+import io
 import json
 import os
 import socket
@@ -12,11 +15,16 @@ import sys
 import threading
 import time
 import unittest
+import unittest.mock
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import cloud_store  # noqa: E402 - the seed loader, to test seed errors without a server start-up each
+import cloud_http  # noqa: E402 - these, in process: seed errors, and a handler bug
+import cloud_ratelimit  # noqa: E402
+import cloud_routes  # noqa: E402
+import cloud_store  # noqa: E402
+import dotenv_cloud_server  # noqa: E402
 from server_harness import (ServerProcess, read_answer, reference_open, reference_proof,  # noqa: E402
                             reference_seal)
 
@@ -967,6 +975,24 @@ class MalformedInputTest(Case):
                     answer = api(method, path, body, token="tok-alice" if path == "/organizations" else "tok-full")
                     self.assertEqual((answer.status, answer.json["error"]), (422, "validation_failed"), answer.body)
                     self.assertIn(field, answer.json["errors"])
+
+    def test_a_handler_bug_is_a_500_in_the_error_shape_with_the_usual_headers(self):
+        # In this process: no request can make the real handlers fail (that is the point of this file).
+        def broken(ctx):
+            raise KeyError("a bug")
+
+        app = cloud_routes.App(cloud_store.load_seed(SEED), dotenv_cloud_server.Config(dotenv_cloud_server.parse_args([])),
+                               cloud_ratelimit.RateLimiter())
+        headers = email.message.Message()
+        headers["Authorization"] = "Bearer tok-full"
+        routes = [(m, p, broken if p == ["me"] else h, a) for m, p, h, a in cloud_routes.ROUTES]
+        with unittest.mock.patch.object(cloud_routes, "ROUTES", routes), \
+                contextlib.redirect_stderr(io.StringIO()) as stderr:
+            answer = app.handle(cloud_http.Request("GET", "/api/v1/me", {}, headers, "127.0.0.1"))
+        self.assertEqual((answer.status, answer.json()), (500, {"message": "Internal server error.", "error": "internal"}))
+        self.assertEqual((answer.headers["X-RateLimit-Limit"], answer.headers["X-RateLimit-Remaining"]), ("100", "99"))
+        self.assertRegex(answer.headers["X-Request-Id"], r"\A[0-9a-f]{16}\Z")
+        self.assertIn("KeyError: 'a bug'", stderr.getvalue())
 
     def test_oauth_fields_of_the_wrong_json_type_are_400(self):
         for body, description in (({"grant_type": "refresh_token", "refresh_token": ["x"], "client_id": "cli"},
