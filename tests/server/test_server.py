@@ -413,7 +413,7 @@ class OrganizationTest(Case):
         created = api("POST", "/organizations", {"name": "New Co"}, token="tok-alice")
         self.assertEqual(created.status, 201)
         org_id = created.json["data"]["id"]
-        self.assertRegex(org_id, "^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
+        self.assertRegex(org_id, r"\A[0-7][0-9A-HJKMNP-TV-Z]{25}\Z")
         self.assertEqual(created.json["data"]["plan"], "free")
         self.assertEqual(api("POST", f"/{org_id}/projects", {"slug": "p"}, token="tok-alice").status, 201)
         self.assertEqual(api("POST", "/organizations", {}, token="tok-alice").json["errors"],
@@ -555,7 +555,7 @@ class SecretsTest(Case):
             self.assertEqual(list(entry), ["level", "id", "version", "key_version", "blob", "updated_at"])
         self.assertIsNone(data["levels"][1]["blob"])
         self.assertEqual(data["levels"][2]["key_version"], 1)
-        self.assertRegex(data["levels"][2]["updated_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertRegex(data["levels"][2]["updated_at"], r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
         self.assertEqual(data["key"]["mode"], "server")
         key = base64.b64decode(data["key"]["key"])
         self.assertEqual(len(key), 32)
