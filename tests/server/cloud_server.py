@@ -14,7 +14,7 @@ from cloud_fault_wire import CHUNK, FaultWire
 HANDSHAKE_TIMEOUT = 10
 IDLE_TIMEOUT = 30
 LINGER = 2
-REASONS = {422: "Unprocessable Content", 429: "Too Many Requests"}
+REASONS = {413: "Content Too Large", 422: "Unprocessable Content", 429: "Too Many Requests"}  # RFC 9110 names
 ERROR_NAMES = {414: "uri_too_long", 431: "request_header_fields_too_large", 505: "http_version_not_supported"}
 ERROR_MESSAGES = {414: "The request line is too long.", 431: "A header line is too long, or there are too many.",
                   505: "Only HTTP/1.x is supported."}
