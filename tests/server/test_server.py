@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cloud_http  # noqa: E402 - these, in process: seed errors, and a handler bug
 import cloud_ratelimit  # noqa: E402
 import cloud_routes  # noqa: E402
-import cloud_store  # noqa: E402
+import cloud_seed  # noqa: E402
 import dotenv_cloud_server  # noqa: E402
 from server_harness import (ServerProcess, read_answer, reference_open, reference_proof,  # noqa: E402
                             reference_seal)
@@ -335,8 +335,8 @@ class SeedTest(Case):
                   "users[0]: id must be a ULID (26 Crockford base32 characters)")]
         for seed, message in cases:  # the loader itself, in this process: a server start-up each is slow
             with self.subTest(message=message):
-                with self.assertRaises(cloud_store.SeedError) as caught:
-                    cloud_store.load_seed(seed)
+                with self.assertRaises(cloud_seed.SeedError) as caught:
+                    cloud_seed.load_seed(seed)
                 self.assertEqual(str(caught.exception), message)
         path = os.path.join(server.dir, "bad-seed.json")  # and what the command line makes of one
         with open(path, "w") as handle:
@@ -982,7 +982,7 @@ class MalformedInputTest(Case):
         def broken(ctx):
             raise KeyError("a bug")
 
-        app = cloud_routes.App(cloud_store.load_seed(SEED), dotenv_cloud_server.Config(dotenv_cloud_server.parse_args([])),
+        app = cloud_routes.App(cloud_seed.load_seed(SEED), dotenv_cloud_server.Config(dotenv_cloud_server.parse_args([])),
                                cloud_ratelimit.RateLimiter())
         headers = email.message.Message()
         headers["Authorization"] = "Bearer tok-full"
