@@ -12,7 +12,7 @@ namespace dotenv_run {
 namespace {
 
 std::string describe_oauth_status(const ApiResponse& response) {
-  const auto [error, description] = oauth_error_fields(response);
+  const auto [error, description] = oauth_error_fields(response.body);
   std::string out = std::to_string(response.status);
   if (!error.empty()) out += " " + error;
   if (!description.empty()) out += ": " + description;
@@ -68,6 +68,20 @@ void refresh_login(Settings& settings, HttpClient& http, const RetryEnvironment&
   transaction.commit();
   settings.token->value = secret_copy(fresh.access_token, mem);
   settings.login->expires_at = fresh.expires_at;
+}
+
+HttpResponse LoginRefreshingHttp::perform(const HttpRequest& request, std::pmr::memory_resource* body_memory) {
+  HttpRequest sent = request;
+  if (refreshed_ && !request.bearer_token.empty()) sent.bearer_token = settings_.token->value;
+  HttpResponse response = inner_.perform(sent, body_memory);
+  if (refreshed_ || request.bearer_token.empty() || !settings_.login || !settings_.token ||
+      response.error != TransportError::kNone || !is_token_expired_answer(response.status, response.body)) {
+    return response;
+  }
+  refreshed_ = true;
+  refresh_login(settings_, inner_, environment_, notice_, environment_.wall_now(), mem_);
+  sent.bearer_token = settings_.token->value;
+  return inner_.perform(sent, body_memory);
 }
 
 bool refresh_login_if_expired(Settings& settings, const Notice& notice, std::pmr::memory_resource* mem) {

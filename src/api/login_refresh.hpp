@@ -38,4 +38,26 @@ void refresh_login(Settings& settings, HttpClient& http, const RetryEnvironment&
 // before their first request: the launcher stays one request while the token is fresh.
 bool refresh_login_if_expired(Settings& settings, const Notice& notice, std::pmr::memory_resource* mem);
 
+// The transport of a program whose token is the stored login: when an authenticated request
+// is answered 401 token_expired (the token expired before its stored expiry said), refreshes
+// the login once (refresh_login) and sends that request again with the new token; every later
+// request carries the new token. A 401 means nothing was applied, so the repeat is safe, and
+// the ApiClient above sees only the second answer. Other answers pass through untouched.
+class LoginRefreshingHttp final : public HttpClient {
+ public:
+  LoginRefreshingHttp(HttpClient& inner, Settings& settings, RetryEnvironment environment, Notice notice,
+                      std::pmr::memory_resource* mem)
+      : inner_(inner), settings_(settings), environment_(std::move(environment)), notice_(std::move(notice)),
+        mem_(mem) {}
+  HttpResponse perform(const HttpRequest& request, std::pmr::memory_resource* body_memory) override;
+
+ private:
+  HttpClient& inner_;
+  Settings& settings_;
+  RetryEnvironment environment_;
+  Notice notice_;
+  std::pmr::memory_resource* mem_;
+  bool refreshed_ = false;
+};
+
 }  // namespace dotenv_run

@@ -49,9 +49,9 @@ SecretString form(std::initializer_list<std::pair<std::string_view, std::string_
 
 }  // namespace
 
-std::pair<std::string, std::string> oauth_error_fields(const ApiResponse& response) {
-  if (response.body.empty() || response.body.size() > 64 * 1024) return {};
-  SecretString copy(response.body, response.body.get_allocator());
+std::pair<std::string, std::string> oauth_error_fields(const SecretString& body) {
+  if (body.empty() || body.size() > 64 * 1024) return {};
+  SecretString copy(body, body.get_allocator());
   rapidjson::Document doc;
   std::pair<std::string, std::string> out;
   if (!parse_json_in_place(copy.data(), copy.size(), doc) && doc.IsObject()) {
@@ -123,8 +123,8 @@ StoredLogin parse_token_answer(SecretString& body, std::time_t now, std::pmr::me
   return login;
 }
 
-bool is_token_expired_answer(const ApiResponse& response) {
-  return response.status == 401 && oauth_error_fields(response).first == "token_expired";
+bool is_token_expired_answer(long status, const SecretString& body) {
+  return status == 401 && oauth_error_fields(body).first == "token_expired";
 }
 
 bool stored_login_expired(const Settings& settings, std::time_t now) {

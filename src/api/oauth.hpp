@@ -35,11 +35,14 @@ StoredLogin parse_token_answer(SecretString& body, std::time_t now, std::pmr::me
 
 // The "error" and "error_description" (else "message") of an error answer, sanitised; empty
 // strings when absent or when the body is not a JSON object. Parsed from a wiped copy.
-std::pair<std::string, std::string> oauth_error_fields(const ApiResponse& response);
+std::pair<std::string, std::string> oauth_error_fields(const SecretString& body);
 
-// True when `response` is 401 with "error": "token_expired" (docs/api.md section 2): the one
+// True when an answer is 401 with "error": "token_expired" (docs/api.md section 2): the one
 // answer after which a stored login is refreshed and the request sent again, once.
-bool is_token_expired_answer(const ApiResponse& response);
+bool is_token_expired_answer(long status, const SecretString& body);
+inline bool is_token_expired_answer(const ApiResponse& response) {
+  return is_token_expired_answer(response.status, response.body);
+}
 
 // True when settings.token is the stored login and its expiry (less the margin) has passed.
 bool stored_login_expired(const Settings& settings, std::time_t now);
