@@ -3,7 +3,6 @@
 
 #include <cerrno>
 #include <charconv>
-#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <optional>
@@ -48,13 +47,6 @@ std::string authorize_url(std::string_view base, std::string_view redirect_uri, 
   return fmt::format("{}/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&code_challenge={}"
                      "&code_challenge_method=S256&state={}",
                      base, query_escaped(kOAuthClientId), query_escaped(redirect_uri), challenge, state);
-}
-
-std::string wait_text(double seconds) {
-  if (seconds >= 60 && std::fmod(seconds, 60) == 0) {
-    return fmt::format("{} minute{}", seconds / 60, seconds == 60 ? "" : "s");
-  }
-  return fmt::format("{} seconds", seconds);
 }
 
 std::string string_field(const rapidjson::Value& object, const char* name) {
@@ -134,7 +126,7 @@ void login(const Settings& settings, const LoginOptions& options, const Lookup& 
   say(fmt::format("to log in to {}, open this URL in a browser:", base));
   std::fprintf(stderr, "%s\n", url.c_str());
   if (options.open_browser && has_display(env)) open_in_browser(url, environ);
-  say(fmt::format("waiting for the browser on {} (up to {})", redirect_uri, wait_text(options.timeout_seconds)));
+  say(fmt::format("waiting for the browser on {} (up to {})", redirect_uri, duration_text(options.timeout_seconds)));
 
   Callback callback = listener.wait(state, options.timeout_seconds, mem, say);
   if (!callback.error.empty()) {

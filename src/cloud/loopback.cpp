@@ -128,6 +128,13 @@ bool same_state(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+std::string duration_text(double seconds) {
+  if (seconds >= 60 && std::fmod(seconds, 60) == 0) {
+    return fmt::format("{} minute{}", seconds / 60, seconds == 60 ? "" : "s");
+  }
+  return fmt::format("{} second{}", seconds, seconds == 1 ? "" : "s");
+}
+
 CallbackQuery parse_request_target(std::string_view target) {
   CallbackQuery q;
   const std::size_t mark = target.find('?');
@@ -157,7 +164,7 @@ CallbackQuery parse_request_target(std::string_view target) {
 }
 
 LoopbackListener::LoopbackListener() {
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);  // accept never blocks
   if (fd_ < 0) throw Error(kExitUnavailable, fmt::format("cannot open the login listener: {}", std::strerror(errno)));
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -185,14 +192,12 @@ Callback LoopbackListener::wait(std::string_view state, double timeout_seconds, 
   const double deadline = now_seconds() + timeout_seconds;
   for (;;) {
     if (!wait_for(fd_, POLLIN, deadline)) {
-      const std::string span = timeout_seconds >= 60 && std::fmod(timeout_seconds, 60) == 0
-                                   ? fmt::format("{} minute{}", timeout_seconds / 60, timeout_seconds == 60 ? "" : "s")
-                                   : fmt::format("{} seconds", timeout_seconds);
       throw Error(kExitUnavailable, fmt::format("no login within {}: the browser never came back to {}; run "
-                                                "dotenv-cloud login again", span, redirect_uri()));
+                                                "dotenv-cloud login again", duration_text(timeout_seconds),
+                                                redirect_uri()));
     }
     Socket client(::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC));
-    if (client.get() < 0) continue;  // the peer left before accept, or EINTR: wait again
+    if (client.get() < 0) continue;  // the peer left before accept, EAGAIN or EINTR: wait again
     const double connection_deadline = std::min(deadline, now_seconds() + kConnectionSeconds);
     bool too_large = false;
     std::string line = read_request(client.get(), connection_deadline, too_large);

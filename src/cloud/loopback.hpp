@@ -27,6 +27,9 @@ struct CallbackQuery {
 };
 CallbackQuery parse_request_target(std::string_view target);
 
+// "5 minutes", "1 second", "0.5 seconds".
+std::string duration_text(double seconds);
+
 class LoopbackListener {
  public:
   // Listens on 127.0.0.1 with a port the kernel picks. Error(kExitUnavailable) if it cannot.

@@ -234,7 +234,7 @@ class Login(LoginTest):
         r = login.finish()
         self.assertLess(time.monotonic() - started, 10)
         self.assertEqual(r.code, 69, r.err)
-        self.assertRegex(r.err.decode().splitlines()[-1], r"^dotenv-cloud: error: no login within 1 seconds: the "
+        self.assertRegex(r.err.decode().splitlines()[-1], r"^dotenv-cloud: error: no login within 1 second: the "
                          r"browser never came back to http://127\.0\.0\.1:\d+/callback; run dotenv-cloud login again$")
         self.assertFalse(os.path.exists(self.credentials))
 

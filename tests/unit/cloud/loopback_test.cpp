@@ -126,6 +126,13 @@ TEST_CASE("a request line over 8 KiB is refused") {
   CHECK(status_line(answer) == "HTTP/1.1 414 URI Too Long");
 }
 
+TEST_CASE("durations are said in minutes when whole, else in seconds") {
+  CHECK(duration_text(300) == "5 minutes");
+  CHECK(duration_text(60) == "1 minute");
+  CHECK(duration_text(1) == "1 second");
+  CHECK(duration_text(90) == "90 seconds");
+}
+
 TEST_CASE("the wait ends after its timeout with a line naming the listener") {
   SecretArena arena;
   LoopbackListener listener;
