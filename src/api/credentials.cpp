@@ -65,8 +65,8 @@ void check_directory(int fd, const fs::path& dir) {
     throw refused(dir, fmt::format("owned by uid {}, not by you; refused, since it holds your login", st.st_uid));
   }
   if ((st.st_mode & 077) != 0) {
-    throw refused(dir, fmt::format("group or others have access (mode {:04o}); run chmod 700 {}",
-                                   st.st_mode & 07777, dir.string()));
+    throw refused(dir, fmt::format("group or others have access (mode {:04o}); run chmod 700 {}", st.st_mode & 07777,
+                                   dir.string()));
   }
 }
 
@@ -112,9 +112,7 @@ std::vector<std::pair<std::string, StoredLogin>> parse_entries(SecretString& tex
   if (auto problem = parse_json_in_place(text.data(), text.size(), doc)) {
     throw refused(file, fmt::format("not valid JSON: {}; {}", *problem, kRelogin));
   }
-  auto malformed = [&](std::string_view why) {
-    return refused(file, fmt::format("{}; {}", why, kRelogin));
-  };
+  auto malformed = [&](std::string_view why) { return refused(file, fmt::format("{}; {}", why, kRelogin)); };
   if (!doc.IsObject()) throw malformed("not a JSON object");
   auto logins = doc.FindMember("logins");
   if (logins == doc.MemberEnd()) return entries;

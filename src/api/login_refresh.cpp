@@ -36,7 +36,8 @@ StoredLogin request_tokens(ApiClient& client, std::string_view form_body, std::s
   if (response.status == 400 || response.status == 401) {
     throw Error(kExitAuth, fmt::format("{} was refused ({}); run dotenv-cloud login", what, detail));
   }
-  if (response.status >= 500) throw Error(kExitUnavailable, fmt::format("the OAuth token endpoint answered {}", detail));
+  if (response.status >= 500)
+    throw Error(kExitUnavailable, fmt::format("the OAuth token endpoint answered {}", detail));
   throw Error(kExitConfig, fmt::format("the OAuth token endpoint answered {}", detail));
 }
 
@@ -49,7 +50,8 @@ void refresh_login(Settings& settings, HttpClient& http, const RetryEnvironment&
   CredentialStore::Transaction transaction(store, false, mem);
   const StoredLogin* stored = transaction.find(url);
   if (stored == nullptr) {
-    throw Error(kExitAuth, fmt::format("the stored login for {} is no longer in {}; run dotenv-cloud login", url, file));
+    throw Error(kExitAuth,
+                fmt::format("the stored login for {} is no longer in {}; run dotenv-cloud login", url, file));
   }
   const bool refreshed_elsewhere =
       stored->access_token != settings.token->value &&

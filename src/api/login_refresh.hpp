@@ -47,7 +47,10 @@ class LoginRefreshingHttp final : public HttpClient {
  public:
   LoginRefreshingHttp(HttpClient& inner, Settings& settings, RetryEnvironment environment, Notice notice,
                       std::pmr::memory_resource* mem)
-      : inner_(inner), settings_(settings), environment_(std::move(environment)), notice_(std::move(notice)),
+      : inner_(inner),
+        settings_(settings),
+        environment_(std::move(environment)),
+        notice_(std::move(notice)),
         mem_(mem) {}
   HttpResponse perform(const HttpRequest& request, std::pmr::memory_resource* body_memory) override;
 

@@ -79,8 +79,7 @@ SecretString authorization_code_form(std::string_view code, std::string_view ver
 }
 
 SecretString refresh_token_form(std::string_view refresh_token, std::pmr::memory_resource* mem) {
-  return form({{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}, {"client_id", kOAuthClientId}},
-              mem);
+  return form({{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}, {"client_id", kOAuthClientId}}, mem);
 }
 
 StoredLogin parse_token_answer(SecretString& body, std::time_t now, std::pmr::memory_resource* mem) {

@@ -44,9 +44,10 @@ std::string query_escaped(std::string_view text) {
 
 std::string authorize_url(std::string_view base, std::string_view redirect_uri, std::string_view challenge,
                           std::string_view state) {
-  return fmt::format("{}/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&code_challenge={}"
-                     "&code_challenge_method=S256&state={}",
-                     base, query_escaped(kOAuthClientId), query_escaped(redirect_uri), challenge, state);
+  return fmt::format(
+      "{}/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&code_challenge={}"
+      "&code_challenge_method=S256&state={}",
+      base, query_escaped(kOAuthClientId), query_escaped(redirect_uri), challenge, state);
 }
 
 std::string string_field(const rapidjson::Value& object, const char* name) {
@@ -131,8 +132,7 @@ void login(const Settings& settings, const LoginOptions& options, const Lookup& 
   Callback callback = listener.wait(state, options.timeout_seconds, mem, say);
   if (!callback.error.empty()) {
     throw Error(kExitAuth, fmt::format("the login was refused ({}{}{})", callback.error,
-                                       callback.error_description.empty() ? "" : ": ",
-                                       callback.error_description));
+                                       callback.error_description.empty() ? "" : ": ", callback.error_description));
   }
 
   // Each client gets its settings as a new value: a copied ApiSettings would put the token

@@ -21,7 +21,7 @@ inline constexpr double kLoginTimeoutSeconds = 300;
 inline constexpr std::string_view kLoginTimeoutVariable = "DOTENV_CLOUD_LOGIN_TIMEOUT";
 
 struct LoginOptions {
-  bool open_browser = true;                     // false: --no-browser
+  bool open_browser = true;  // false: --no-browser
   double timeout_seconds = kLoginTimeoutSeconds;
 };
 

@@ -43,8 +43,7 @@ std::string percent_decoded(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '+') {
       out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
+    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
       i += 2;
     } else {
@@ -57,7 +56,9 @@ std::string percent_decoded(std::string_view text) {
 class Socket {
  public:
   explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() { if (fd_ >= 0) ::close(fd_); }
+  ~Socket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
   int get() const { return fd_; }
@@ -155,10 +156,14 @@ CallbackQuery parse_request_target(std::string_view target) {
       seen = true;
       field = value;
     };
-    if (name == "state") take(seen_state, q.state);
-    else if (name == "code") take(seen_code, q.code);
-    else if (name == "error") take(seen_error, q.error);
-    else if (name == "error_description") take(seen_description, q.error_description);
+    if (name == "state")
+      take(seen_state, q.state);
+    else if (name == "code")
+      take(seen_code, q.code);
+    else if (name == "error")
+      take(seen_error, q.error);
+    else if (name == "error_description")
+      take(seen_description, q.error_description);
   }
   return q;
 }
@@ -193,8 +198,8 @@ Callback LoopbackListener::wait(std::string_view state, double timeout_seconds, 
   for (;;) {
     if (!wait_for(fd_, POLLIN, deadline)) {
       throw Error(kExitUnavailable, fmt::format("no login within {}: the browser never came back to {}; run "
-                                                "dotenv-cloud login again", duration_text(timeout_seconds),
-                                                redirect_uri()));
+                                                "dotenv-cloud login again",
+                                                duration_text(timeout_seconds), redirect_uri()));
     }
     Socket client(::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC));
     if (client.get() < 0) continue;  // the peer left before accept, EAGAIN or EINTR: wait again
@@ -228,8 +233,10 @@ Callback LoopbackListener::wait(std::string_view state, double timeout_seconds, 
                 "This answer does not belong to the login dotenv-cloud is waiting for (its state differs). "
                 "Use the URL dotenv-cloud printed last.",
                 connection_deadline);
-      if (notice) notice("refused an answer to the login URL whose state differs (an old browser tab, or a "
-                         "request someone else made); still waiting");
+      if (notice)
+        notice(
+            "refused an answer to the login URL whose state differs (an old browser tab, or a "
+            "request someone else made); still waiting");
     } else {
       Callback result(mem);
       if (!query.error.empty()) {
@@ -241,8 +248,7 @@ Callback LoopbackListener::wait(std::string_view state, double timeout_seconds, 
       } else if (query.code.empty()) {
         result.error = "invalid_request";
         result.error_description = "the answer carried neither a code nor an error";
-        send_page(client.get(), 400, "Bad Request", "Login failed", "The answer carried no code.",
-                  connection_deadline);
+        send_page(client.get(), 400, "Bad Request", "Login failed", "The answer carried no code.", connection_deadline);
       } else {
         result.code = secret_copy(query.code, mem);
         send_page(client.get(), 200, "OK", "Login received",

@@ -1,4 +1,5 @@
-// Tests of the stored login: where it lives, its modes, refusals (owner, mode, symlink, size, JSON), atomic replace, forget.
+// Tests of the stored login: where it lives, its modes, refusals (owner, mode, symlink, size, JSON), atomic replace,
+// forget.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -130,8 +131,8 @@ TEST_CASE("a directory others can enter is refused, for reading and for storing"
   Fixture f;
   f.store().store("https://api.example", f.login("a", "r"), f.mem());
   ::chmod(f.dir.c_str(), 0750);
-  const std::string expected = f.dir.string() + ": group or others have access (mode 0750); run chmod 700 " +
-                               f.dir.string();
+  const std::string expected =
+      f.dir.string() + ": group or others have access (mode 0750); run chmod 700 " + f.dir.string();
   CHECK(testing::error_of(kExitConfig, [&] { f.store().load("https://api.example", f.mem()); }) == expected);
   CHECK(testing::error_of(kExitConfig, [&] { f.store().store("https://x.example", f.login("a", "r"), f.mem()); }) ==
         expected);

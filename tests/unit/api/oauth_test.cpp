@@ -12,7 +12,8 @@ TEST_CASE("the token endpoint's forms escape every value") {
   CHECK(authorization_code_form("c/d+e", "v~._-", "http://127.0.0.1:5/callback", arena.resource()) ==
         "grant_type=authorization_code&code=c%2Fd%2Be&client_id=dotenv-cloud&code_verifier=v~._-"
         "&redirect_uri=http%3A%2F%2F127.0.0.1%3A5%2Fcallback");
-  CHECK(refresh_token_form("r=1", arena.resource()) == "grant_type=refresh_token&refresh_token=r%3D1&client_id=dotenv-cloud");
+  CHECK(refresh_token_form("r=1", arena.resource()) ==
+        "grant_type=refresh_token&refresh_token=r%3D1&client_id=dotenv-cloud");
 }
 
 TEST_CASE("a token answer gives both tokens and an expiry, and its buffer is wiped") {

@@ -77,9 +77,8 @@ TEST_CASE("only a GET of /callback with the right state ends the wait; the rest 
     answers.push_back(exchange(listener.port(), "garbage\r\n\r\n"));
     answers.push_back(get(listener.port(), "/callback?code=the-code&state=right"));
   });
-  Callback result = listener.wait("right", 30, arena.resource(), [&](std::string_view line) {
-    notices.emplace_back(line);
-  });
+  Callback result =
+      listener.wait("right", 30, arena.resource(), [&](std::string_view line) { notices.emplace_back(line); });
   browser.join();
   CHECK(result.code == "the-code");
   CHECK(result.error.empty());
@@ -94,8 +93,9 @@ TEST_CASE("only a GET of /callback with the right state ends the wait; the rest 
   CHECK(answers[6].find("Content-Type: text/html; charset=utf-8\r\n") != std::string::npos);
   CHECK(answers[6].find("the-code") == std::string::npos);
   CHECK(notices.size() == 3);
-  CHECK(notices[0] == "refused an answer to the login URL whose state differs (an old browser tab, or a request "
-                      "someone else made); still waiting");
+  CHECK(notices[0] ==
+        "refused an answer to the login URL whose state differs (an old browser tab, or a request "
+        "someone else made); still waiting");
 }
 
 TEST_CASE("an error in the callback with the right state ends the wait with that error, sanitised") {
