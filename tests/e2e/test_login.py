@@ -8,6 +8,7 @@ Usage: test_login.py PATH_TO_DOTENV_CLOUD PATH_TO_DOTENV_RUN
 import json
 import os
 import queue
+import re
 import ssl
 import stat
 import subprocess
@@ -338,9 +339,10 @@ class Refresh(LoginTest):
         time.sleep(1.2)
         for r, program in ((self.run_launcher(), "dotenv-run"), (self.cloud("whoami"), "dotenv-cloud")):
             self.assertEqual(r.code, 77, r.err)
-            self.assertEqual(r.err.decode(), f"{program}: error: the refresh of the stored login for {self.server.url} "
-                                             f"was refused (401 invalid_request: The refresh token is invalid, used or "
-                                             f"expired.); run dotenv-cloud login\n")
+            self.assertRegex(r.err.decode(), "^" + re.escape(
+                f"{program}: error: the refresh of the stored login for {self.server.url} was refused (401 "
+                f"invalid_request: The refresh token is invalid, used or expired.") +
+                r"(; request id [0-9a-f]+)?\); run dotenv-cloud login\n$")
         self.assertFalse(os.path.exists(self.marker))
 
     def test_an_explicit_token_is_never_refreshed(self):
