@@ -163,7 +163,13 @@ ApiResponse ApiClient::send_raw(const ApiRequest& request, std::pmr::memory_reso
   HttpRequest http = http_request(request);
   splay_once();
   const double start = environment_.monotonic_now();
-  const Deadline deadline{start, start + settings_.retry_timeout};
+  const double own_end = start + settings_.retry_timeout;
+  const Deadline deadline{start, deadline_end_ ? std::min(own_end, *deadline_end_) : own_end};
+  struct Restore {
+    std::optional<double>& slot;
+    std::optional<double> saved;
+    ~Restore() { slot = saved; }
+  } restore{deadline_end_, std::exchange(deadline_end_, deadline.end)};
   unsigned told_to_wait = 0;  // answers in a row that carried a Retry-After
   for (unsigned attempt = 1;; ++attempt) {
     limit_to_deadline(http, settings_, deadline, environment_.monotonic_now());

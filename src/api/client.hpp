@@ -41,6 +41,7 @@ struct ApiRequest {
   // applied (false: it is sent again, while the deadline allows) or cannot tell (nullopt:
   // exit 69, the outcome unknown). Leave unset for other writes. A DELETE with `settle` set
   // is treated as such a write too (a blind repeat of a conditional clear would conflict).
+  // Requests `settle` sends through the same ApiClient end by the write's own deadline.
   std::function<std::optional<bool>()> settle;
   Subject subject;
   bool authenticated = true;  // false: no Authorization header (the OAuth token endpoint)
@@ -99,6 +100,9 @@ class ApiClient {
   std::string base_url_;  // checked, without a trailing slash
   std::string pins_;      // joined for libcurl
   bool splayed_ = false;
+  // The deadline of the request being sent, while one is: a read-back sent from its
+  // `settle` ends by it too, so a lost write never takes longer than its deadline.
+  std::optional<double> deadline_end_;
 };
 
 }  // namespace dotenv_run

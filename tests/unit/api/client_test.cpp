@@ -358,6 +358,24 @@ TEST_CASE("a lost conditional write whose read-back cannot tell, or fails, exits
                        "(last answer 500); reading it back failed: gave up after 3 attempts");
 }
 
+TEST_CASE("a read-back through the same client ends at the write's deadline, not a whole deadline later") {
+  Harness h;
+  h.write(Method::kPut);
+  h.settings.retry_timeout = 10;
+  ApiClient client(h.settings, h, h.environment(), h.notice());
+  h.request.settle = [&]() -> std::optional<bool> {
+    ApiRequest read;
+    read.path = "/api/v1/01HZX5V9Q6M3K8T2R4W7Y0B1CD/projects/api";
+    client.send(read, h.arena.resource());  // 503 until it gives up
+    return true;
+  };
+  h.script = {broken(TransportError::kTimeout, "Operation timed out", 4), answer(503, "")};
+  const double start = h.now;
+  CHECK_THROWS_AS(client.send(h.request, h.arena.resource()), Error);
+  CHECK(h.now - start <= 10.0);
+  CHECK(h.requests.size() >= 2);  // the PUT, then at least one read
+}
+
 TEST_CASE("a DELETE is sent again after a timeout and a 500, like a GET") {
   Harness h;
   h.request.method = Method::kDelete;
