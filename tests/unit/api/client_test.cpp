@@ -519,3 +519,18 @@ TEST_CASE("the client's copy of the settings keeps the token in the memory it ca
   plain.token = secret_copy("x", h.arena.resource());
   CHECK(plain.token.get_allocator().resource() != h.arena.resource());
 }
+
+TEST_CASE("a short token is kept in its memory resource, never in the settings object's own buffer") {
+  Harness h;
+  ApiSettings settings(h.arena.resource());
+  settings.api_url = "https://api.example.test";
+  settings.token.assign("tok-short");  // fits a std::string's small buffer
+  const auto inside = [](const void* object, std::size_t size, const char* p) {
+    const char* begin = static_cast<const char*>(object);
+    return p >= begin && p < begin + size;
+  };
+  CHECK_FALSE(inside(&settings, sizeof settings, settings.token.data()));
+  const ApiClient client(settings, h, h.environment(), h.notice());
+  CHECK(client.settings().token == "tok-short");
+  CHECK_FALSE(inside(&client, sizeof client, client.settings().token.data()));
+}
