@@ -373,3 +373,13 @@ TEST_CASE("a write sent on a kept-alive connection that dies unanswered is not s
     CHECK(written.request_sent);
   }
 }
+
+TEST_CASE("a short answer is kept in the given memory, not in the response object's small-string buffer") {
+  testing::TlsServer server("HTTP/1.1 200 OK\r\nContent-Length: 14\r\nConnection: close\r\n\r\n{\"v\":\"s3cret\"}");
+  SecretArena arena;
+  CurlHttpClient client;
+  const HttpResponse r = client.perform(request_with(server, Method::kGet, {}, BodyType::kNone), arena.resource());
+  REQUIRE(std::string_view(r.body) == "{\"v\":\"s3cret\"}");
+  const char* object = reinterpret_cast<const char*>(&r);
+  CHECK_FALSE((r.body.data() >= object && r.body.data() < object + sizeof r));
+}
