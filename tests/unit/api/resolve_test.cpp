@@ -213,6 +213,14 @@ TEST_CASE("an error body that is not JSON gives the status only, never the body"
   CHECK(h.failure() == "78 the API answered 400");
 }
 
+TEST_CASE("server texts lose C1 control characters too, and bytes that are not UTF-8 become '?'") {
+  // U+009B is CSI and U+009D is OSC: terminals act on them in UTF-8 as they do on ESC [ and ESC ].
+  CHECK(sanitized("a\xc2\x9b" "31mred\xc2\x9d" "0;title") == "a31mred0;title");
+  // A lone 0x9b is CSI to a terminal that is not in UTF-8 mode.
+  CHECK(sanitized("a\x9b" "31m \xe9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91") == "a?31m ?t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91");
+  CHECK(sanitized("cut \xe2\x82") == "cut ??");
+}
+
 TEST_CASE("server texts are stripped of control characters and cut at 200 bytes") {
   CHECK(sanitized("a\x1b[31mred\r\nline\x7f") == "a[31mredline");
   CHECK(sanitized(std::string(300, 'x')).size() == 200);
