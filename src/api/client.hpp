@@ -52,7 +52,7 @@ struct ApiResponse {
   long status = 0;    // 0 when `settled`
   SecretString body;  // the whole JSON answer (a 2xx one, or the error answer from send_raw); empty for 204
   std::string request_id;
-  bool settled = false;  // the answer was lost, and `settle` found the write applied
+  bool settled = false;  // the answer was lost, and `settle` (or a repeated DELETE's 404) found the write applied
 };
 
 class ApiClient {
@@ -72,7 +72,9 @@ class ApiClient {
   // too large, or a write's outcome is unknown.
   //
   // Retries: a GET (and DELETE, which is idempotent) is retried on transport failures,
-  // 429 and 5xx, honouring Retry-After, as the resolve call always was. A POST, PUT or PATCH
+  // 429 and 5xx, honouring Retry-After, as the resolve call always was. A DELETE answered 404
+  // after an attempt that may have been applied was applied: the response is `settled`
+  // (for a DELETE without `settle`; one with it is settled by reading back). A POST, PUT or PATCH
   // is retried only when it cannot have reached the server (DNS, connection refused, TLS
   // handshake before any byte of the request was sent) or got 429 or 503 (nothing applied);
   // after any other failure (a timeout, a broken connection, 500, 502, 504) its fate is

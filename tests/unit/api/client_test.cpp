@@ -385,6 +385,27 @@ TEST_CASE("a DELETE is sent again after a timeout and a 500, like a GET") {
   for (const auto& r : h.requests) CHECK(r.method == Method::kDelete);
 }
 
+TEST_CASE("a DELETE repeated after its answer was lost and then answered 404 was applied: it succeeds") {
+  const std::string gone = R"({"error": "not_found", "message": "no such environment"})";
+  for (const auto& lost : {broken(TransportError::kTimeout, "Operation timed out"), answer(502, "")}) {
+    Harness h;
+    h.request.method = Method::kDelete;
+    h.request.subject.what = "environment production of api/web";
+    h.script = {lost, answer(404, gone)};
+    const ApiResponse r = h.run();
+    CHECK(r.settled);
+    CHECK(h.requests.size() == 2);
+  }
+  // A first answer of 404, or a 404 after attempts that never reached the server, is still "not found".
+  for (const auto& never : {answer(404, gone), broken(TransportError::kConnect, "Connection refused")}) {
+    Harness h;
+    h.request.method = Method::kDelete;
+    h.request.subject.what = "environment production of api/web";
+    h.script = {never, answer(404, gone)};
+    CHECK(h.failure() == "78 environment production of api/web was not found (404 not_found: no such environment)");
+  }
+}
+
 TEST_CASE("a conditional DELETE is settled by reading back, not repeated blindly") {
   Harness h;
   h.write(Method::kDelete);
