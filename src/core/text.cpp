@@ -32,6 +32,13 @@ std::size_t utf8_sequence(std::string_view text, char32_t& code_point) {
 // C0 and C1 controls and DEL: a terminal acts on them (ESC, CSI U+009B, OSC U+009D...).
 bool is_control(char32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
 
+// Bidirectional controls reorder what follows them on screen, so a line could show text in an
+// order other than the bytes' (Trojan Source): marks, embeddings, overrides and isolates.
+bool is_bidi_control(char32_t cp) {
+  return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
 }  // namespace
 
 std::string sanitized(std::string_view text) {
@@ -44,7 +51,7 @@ std::string sanitized(std::string_view text) {
       text.remove_prefix(1);
       continue;
     }
-    if (!is_control(cp)) out.append(text.substr(0, length));
+    if (!is_control(cp) && !is_bidi_control(cp)) out.append(text.substr(0, length));
     text.remove_prefix(length);
   }
   if (out.size() > 200) {

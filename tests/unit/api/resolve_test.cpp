@@ -213,6 +213,11 @@ TEST_CASE("an error body that is not JSON gives the status only, never the body"
   CHECK(h.failure() == "78 the API answered 400");
 }
 
+TEST_CASE("server texts lose bidirectional controls, which would show the line in another order") {
+  // U+202E RIGHT-TO-LEFT OVERRIDE, U+2066 LEFT-TO-RIGHT ISOLATE, U+2069 POP DIRECTIONAL ISOLATE, U+200F RLM
+  CHECK(sanitized("file \xe2\x80\xaetxt.exe\xe2\x81\xa6x\xe2\x81\xa9 \xe2\x80\x8f!") == "file txt.exex !");
+}
+
 TEST_CASE("server texts lose C1 control characters too, and bytes that are not UTF-8 become '?'") {
   // U+009B is CSI and U+009D is OSC: terminals act on them in UTF-8 as they do on ESC [ and ESC ].
   CHECK(sanitized("a\xc2\x9b" "31mred\xc2\x9d" "0;title") == "a31mred0;title");
