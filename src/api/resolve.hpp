@@ -40,6 +40,10 @@ std::string checked_api_url(std::string_view url);
 // Refuses an organization that is not a ULID, a slug outside API.md section 4, or an
 // environment without a target.
 void check_query(const ResolveQuery& query);
+// The parts of check_query, for callers that build other paths: Error(kExitConfig) naming
+// `what` ("project") for a slug outside API.md section 4 or a reserved word.
+void check_organization_id(std::string_view org);
+void check_slug(std::string_view what, std::string_view slug);
 // "sha256//A;sha256//B" for libcurl, after checking each pin's form.
 std::string joined_pins(const std::vector<std::string>& pins);
 // <base>/api/v1/<org>/secrets/resolve?project=..&target=..&environment=..&merge=1&include=key
