@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "core/error.hpp"
+#include "core/names.hpp"
 #include "core/expand.hpp"
 
 namespace dotenv_run {
@@ -17,8 +18,6 @@ namespace {
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
-bool is_key_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
-bool is_key_char(char c) { return is_key_start(c) || (c >= '0' && c <= '9') || c == '.' || c == '-'; }
 
 // Drops a leading BOM and turns CRLF and lone CR into LF. The text is copied (into `copy`,
 // which lives in the secret arena) only when it has a CR at all.
@@ -118,11 +117,7 @@ class Parser {
       skip_ws();
     }
     std::size_t n = 0;
-    auto is_name_char = [](char c, bool first) {
-      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
-             (!first && ((c >= '0' && c <= '9') || c == '.' || c == '-'));
-    };
-    while (n < line.size() && is_name_char(line[n], n == 0)) ++n;
+    while (n < line.size() && (n == 0 ? is_name_start(line[n]) : is_key_char(line[n]))) ++n;
     std::string_view name = line.substr(0, n);
     line.remove_prefix(n);
     skip_ws();
@@ -159,10 +154,10 @@ class Parser {
       std::size_t key = pos_ + kExport.size();
       while (is_blank(at(key))) ++key;
       // Otherwise `export` is itself the key (`export=1`, a bare `export`).
-      if (is_key_start(at(key))) pos_ = key;
+      if (is_name_start(at(key))) pos_ = key;
     }
     if (at(pos_) == '=') throw SyntaxError("missing name before '='");
-    if (!is_key_start(at(pos_))) throw SyntaxError("invalid name");
+    if (!is_name_start(at(pos_))) throw SyntaxError("invalid name");
     std::size_t start = pos_;
     while (pos_ < text_.size() && is_key_char(text_[pos_])) ++pos_;
     std::string_view key = text_.substr(start, pos_ - start);
@@ -172,7 +167,7 @@ class Parser {
     if (c == '=') {
       ++pos_;
       value(key);
-    } else if (c == '\n' || c == '#') {
+    } else if (c == '\n' || (c == '#' && spaced)) {  // `KEY#note` is an error, `KEY #note` a bare key
       skip_line();
       bare_key(key);
     } else {

@@ -6,12 +6,12 @@
 #include <cstddef>
 #include <optional>
 
+#include "core/names.hpp"
+
 namespace dotenv_run {
 
 namespace {
 
-bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
-bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
 
 // Escapes and references are handled in the same pass, so text produced by an escape
 // (`\$`, or the `\` of `\\`) is final and never starts a reference.
@@ -87,7 +87,7 @@ class Expander {
     } else if (is_name_start(next)) {
       std::size_t start = pos_ + 1;
       pos_ = start;
-      while (pos_ < raw_.size() && is_name_char(raw_[pos_])) ++pos_;
+      while (pos_ < raw_.size() && is_reference_char(raw_[pos_])) ++pos_;
       if (out != nullptr) out->append(vars_.find(raw_.substr(start, pos_ - start)).value_or(""));
     } else {
       put(out, '$');
@@ -105,38 +105,53 @@ class Expander {
       unsigned& depth;
       ~Leave() { --depth; }
     } leave{depth_};
-    std::size_t start = pos_;
-    if (pos_ == raw_.size()) throw SyntaxError("unterminated ${");
-    if (!is_name_start(raw_[pos_])) throw SyntaxError("invalid name after ${");
-    while (pos_ < raw_.size() && is_name_char(raw_[pos_])) ++pos_;
-    std::string_view name = raw_.substr(start, pos_ - start);
-    if (pos_ == raw_.size()) throw SyntaxError(fmt::format("missing }} after ${{{}", name));
-
-    // A found flag and a view rather than an optional: GCC 12 warns (falsely) about optionals here.
-    bool found = false;
-    std::string_view text;
-    if (out != nullptr) {
-      if (auto value = vars_.find(name)) {
-        found = true;
-        text = *value;
-      }
-    }
+    const std::string_view name = braced_name();
+    const Found value = out != nullptr ? look_up(name) : Found{};
     if (raw_[pos_] == '}') {
       ++pos_;
-      if (out != nullptr) out->append(text);
+      if (out != nullptr) out->append(value.text);
       return;
     }
-    bool colon = raw_[pos_] == ':';
-    char op = colon ? peek(1) : raw_[pos_];
+    operation(name, value, out);
+    if (pos_ == raw_.size()) throw SyntaxError(fmt::format("missing }} after ${{{}", name));
+    ++pos_;
+  }
+
+  // The NAME of `${NAME...`, leaving pos_ on the character after it (never the end).
+  std::string_view braced_name() {
+    const std::size_t start = pos_;
+    if (pos_ == raw_.size()) throw SyntaxError("unterminated ${");
+    if (!is_name_start(raw_[pos_])) throw SyntaxError("invalid name after ${");
+    while (pos_ < raw_.size() && is_reference_char(raw_[pos_])) ++pos_;
+    const std::string_view name = raw_.substr(start, pos_ - start);
+    if (pos_ == raw_.size()) throw SyntaxError(fmt::format("missing }} after ${{{}", name));
+    return name;
+  }
+
+  // A found flag and a view rather than an optional: GCC 12 warns (falsely) about optionals here.
+  struct Found {
+    bool found = false;
+    std::string_view text;
+  };
+
+  Found look_up(std::string_view name) const {
+    if (auto value = vars_.find(name)) return {true, *value};
+    return {};
+  }
+
+  // At one of :- - :+ + :? ? after ${NAME: applies it, up to (not past) the closing `}`.
+  void operation(std::string_view name, const Found& value, SecretString* out) {
+    const bool colon = raw_[pos_] == ':';
+    const char op = colon ? peek(1) : raw_[pos_];
     if (op != '-' && op != '+' && op != '?') {
       throw SyntaxError(fmt::format("unsupported expression after ${{{} (expected }} or :- - :+ + :? ?)", name));
     }
     pos_ += colon ? 2 : 1;
     // `:` makes an empty value count as unset.
-    bool present = found && !(colon && text.empty());
+    const bool present = value.found && !(colon && value.text.empty());
     switch (op) {
       case '-':
-        if (present) out->append(text);
+        if (present) out->append(value.text);
         word(present ? nullptr : out, true);
         break;
       case '+':
@@ -144,14 +159,12 @@ class Expander {
         break;
       default:  // '?'
         if (out != nullptr && !present) {
-          throw SyntaxError(fmt::format("required variable {} is {}", name, found ? "empty" : "unset"));
+          throw SyntaxError(fmt::format("required variable {} is {}", name, value.found ? "empty" : "unset"));
         }
-        if (present) out->append(text);
+        if (present) out->append(value.text);
         word(nullptr, true);
         break;
     }
-    if (pos_ == raw_.size()) throw SyntaxError(fmt::format("missing }} after ${{{}", name));
-    ++pos_;
   }
 
   static constexpr unsigned kMaxNesting = 32;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/names.hpp"
 
 namespace dotenv_run {
 
@@ -51,13 +52,6 @@ void append_json_string(SecretString& out, std::string_view s) {
     }
   }
   out.push_back('"');
-}
-
-bool is_shell_name(std::string_view name) {
-  for (char c : name) {
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
-  }
-  return !name.empty();
 }
 
 void append_shell(SecretString& out, const Variable& v) {

@@ -1,4 +1,4 @@
-// Key proofs (API.md section 8): PBKDF2-HMAC-SHA256 of the project key, to tell a wrong key early.
+// Key proofs (docs/api.md section 8): PBKDF2-HMAC-SHA256 of the project key, to tell a wrong key early.
 #include "core/key_proof.hpp"
 
 #include <fmt/format.h>

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <memory>
 
 #include "core/error.hpp"
 
@@ -16,15 +17,14 @@ namespace {
 
 std::vector<int> open_fds() {
   std::vector<int> fds;
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) return fds;
-  int own = ::dirfd(dir);
-  while (struct dirent* entry = ::readdir(dir)) {
+  const std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir("/proc/self/fd"), ::closedir);
+  if (!dir) return fds;
+  const int own = ::dirfd(dir.get());
+  while (const struct dirent* entry = ::readdir(dir.get())) {
     if (entry->d_name[0] == '.') continue;
     int fd = std::atoi(entry->d_name);
     if (fd != own) fds.push_back(fd);
   }
-  ::closedir(dir);
   std::sort(fds.begin(), fds.end());
   return fds;
 }

@@ -11,24 +11,13 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/fd.hpp"
 
 namespace dotenv_run {
 
 namespace {
 
 constexpr std::size_t kMaxSecretFile = 64 * 1024;
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { if (fd_ >= 0) ::close(fd_); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 Error file_error(std::string_view what, const std::string& path, std::string_view why) {
   return Error(kExitConfig, fmt::format("{} file {}: {}", what, path, why));
@@ -53,7 +42,7 @@ SecretString take_secret_text(std::string_view text, std::string_view what, std:
 }
 
 SecretString read_secret_file(const std::string& path, std::string_view what, std::pmr::memory_resource* mem) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (fd.get() < 0) {
     if (errno == ELOOP) throw file_error(what, path, "is a symbolic link; name the file itself");
     throw file_error(what, path, std::strerror(errno));

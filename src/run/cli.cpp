@@ -11,6 +11,7 @@
 
 #include "api/setting_options.hpp"
 #include "core/error.hpp"
+#include "core/names.hpp"
 
 namespace dotenv_run {
 
@@ -65,14 +66,8 @@ void append_names(std::vector<std::string>& out, std::string_view list, std::str
 
 // The prefix becomes the start of every secret's name, so it must be a valid name start.
 std::string checked_prefix(std::string_view prefix) {
-  auto name_char = [](char c, bool first) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
-           (!first && ((c >= '0' && c <= '9') || c == '.' || c == '-'));
-  };
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (!name_char(prefix[i], i == 0)) {
-      throw usage("--prefix must start with a letter or '_' and hold only letters, digits, '_', '.' and '-'");
-    }
+  if (!prefix.empty() && !is_dotenv_key(prefix)) {
+    throw usage("--prefix must start with a letter or '_' and hold only letters, digits, '_', '.' and '-'");
   }
   return std::string(prefix);
 }

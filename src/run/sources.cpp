@@ -13,6 +13,7 @@
 #include "api/levels.hpp"
 #include "api/resolve.hpp"
 #include "core/error.hpp"
+#include "core/fd.hpp"
 
 namespace dotenv_run {
 
@@ -23,29 +24,26 @@ constexpr std::size_t kMaxEnvFile = 64 * 1024 * 1024;
 }  // namespace
 
 SecretString read_env_file(const std::string& path, std::pmr::memory_resource* mem) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) throw Error(kExitConfig, fmt::format("--env-file {}: {}", path, std::strerror(errno)));
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd) throw Error(kExitConfig, fmt::format("--env-file {}: {}", path, std::strerror(errno)));
   SecretString text(mem);
   text.reserve(sizeof(char[16384]));  // never in the string object's own small buffer
   char chunk[16384];
   while (true) {
-    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       int err = errno;
-      ::close(fd);
       wipe(chunk, sizeof chunk);
       throw Error(kExitConfig, fmt::format("--env-file {}: {}", path, std::strerror(err)));
     }
     if (n == 0) break;
     text.append(chunk, static_cast<std::size_t>(n));
     if (text.size() > kMaxEnvFile) {
-      ::close(fd);
       wipe(chunk, sizeof chunk);
       throw Error(kExitConfig, fmt::format("--env-file {}: larger than 64 MiB", path));
     }
   }
-  ::close(fd);
   wipe(chunk, sizeof chunk);
   return text;
 }

@@ -76,7 +76,7 @@ def seed():
 
 
 def seal_bytes(key, key_version, org_id, level_id, data):
-    """API.md section 8 over raw bytes (server_harness.reference_seal takes text)."""
+    """docs/api.md section 8 over raw bytes (server_harness.reference_seal takes text)."""
     from nacl import bindings
     padded = data + b"\x80"
     padded += bytes(-len(padded) % 256)
@@ -242,6 +242,17 @@ class CloudTest(unittest.TestCase):
 
 
 def main():
+    """argv: BINARY [--timing | --no-timing] [unittest args]. Classes with TIMING = True measure time or
+    count requests under a rate limit; ctest runs them apart (RUN_SERIAL), the others in parallel."""
     global BINARY
     BINARY = os.path.abspath(sys.argv.pop(1))
+    if len(sys.argv) > 1 and sys.argv[1] in ("--timing", "--no-timing"):
+        timing = sys.argv.pop(1) == "--timing"
+        module = sys.modules["__main__"]
+        suite = unittest.TestSuite(
+            unittest.defaultTestLoader.loadTestsFromTestCase(cls) for cls in vars(module).values()
+            if isinstance(cls, type) and issubclass(cls, unittest.TestCase) and cls.__module__ == "__main__"
+            and getattr(cls, "TIMING", False) == timing)
+        result = unittest.TextTestRunner(verbosity=1).run(suite)
+        sys.exit(0 if result.wasSuccessful() else 1)
     unittest.main(module="__main__", verbosity=1)

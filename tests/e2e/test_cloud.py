@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""End-to-end tests of the launcher over real TLS against the local server (tests/server/), one per FAULTS.md row
+"""End-to-end tests of the launcher over real TLS against the local server (tests/server/), one per docs/faults.md row
 that can run here.
 
 Usage: test_cloud.py PATH_TO_DOTENV_RUN
@@ -244,6 +244,7 @@ class Refusals(CloudTest):
 
 class Retries(CloudTest):
     """429, 5xx and transport failures: retried within the deadline, Retry-After honoured."""
+    TIMING = True  # waits, deadlines and a drip: run apart from the other tests (ctest RUN_SERIAL)
 
     def started_once(self):
         return ["/bin/sh", "-c", f'echo started >> "{self.marker}"']
@@ -483,7 +484,7 @@ class BadAnswers(CloudTest):
 
 
 class Content(CloudTest):
-    """What a level holds reaches the command exactly, or is refused before exec (FAULTS rows 14-19, 26)."""
+    """What a level holds reaches the command exactly, or is refused before exec (docs/faults.md rows 14-19, 26)."""
 
     def test_bytes_that_are_not_utf8_pass_through_byte_for_byte(self):
         self.store_level(b"RAW=\xff\xfe\x80ok-s3cr3t\n")
@@ -644,7 +645,8 @@ class Hardening(CloudTest):
 
 
 class RateLimitedFleet(CloudTest):
-    """FAULTS row 30, scaled down: 40 launchers at once against 10 requests per 2 s."""
+    """docs/faults.md row 30, scaled down: 40 launchers at once against 10 requests per 2 s."""
+    TIMING = True  # counts requests against a rate limit: run apart (ctest RUN_SERIAL)
 
     SERVER_ARGS = ("--rate-limit", "10", "--rate-window", "2")
     FLEET = 40

@@ -14,6 +14,7 @@
 #include "core/blob.hpp"
 #include "core/key_proof.hpp"
 #include "core/error.hpp"
+#include "support/error_of.hpp"
 #include "vectors/pynacl_vectors.hpp"
 
 using namespace dotenv_run;
@@ -26,24 +27,8 @@ constexpr std::string_view kWhat = "level environment production";
 const std::string kDoesNotOpen =
     "level environment production: does not open: wrong key, or the blob belongs to another level or organization";
 
-struct Failure {
-  int code;
-  std::string message;
-  bool operator==(const Failure&) const = default;
-};
-
-doctest::String toString(const Failure& f) {
-  return doctest::String(("{" + std::to_string(f.code) + ", \"" + f.message + "\"}").c_str());
-}
-
-Failure failure_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return {e.code(), e.what()};
-  }
-  return {0, "(no error)"};
-}
+using testing::Failure;
+using testing::failure_of;
 
 Failure data_error(const std::string& message) { return {kExitDataError, message}; }
 

@@ -12,6 +12,7 @@
 
 #include "core/dotenv.hpp"
 #include "core/error.hpp"
+#include "support/error_of.hpp"
 #include "core/secure_memory.hpp"
 
 using namespace dotenv_run;
@@ -41,13 +42,7 @@ std::string value_of(std::string_view text, const MapLookup& env = {}) {
 // The message parse_dotenv throws for `text`, which must be a data error.
 std::string error_of(std::string_view text, const MapLookup& env = {}, ParseOptions options = {}) {
   SecretArena arena;
-  try {
-    parse_dotenv(text, "file t.env", env, options, arena.resource());
-  } catch (const Error& e) {
-    CHECK(e.code() == kExitDataError);
-    return e.what();
-  }
-  return "(no error)";
+  return testing::error_of(kExitDataError, [&] { parse_dotenv(text, "file t.env", env, options, arena.resource()); });
 }
 
 }  // namespace
@@ -114,12 +109,9 @@ TEST_SUITE("dotenv: input and lines") {
   TEST_CASE("an error names the source and the line the statement starts on") {
     SecretArena arena;
     MapLookup env;
-    try {
-      parse_dotenv("A=1\nB C\n", "level project", env, ParseOptions{}, arena.resource());
-      FAIL("no error");
-    } catch (const Error& e) {
-      CHECK(std::string(e.what()) == "level project: line 2: expected '=' after the name");
-    }
+    CHECK(testing::error_of(kExitDataError, [&] {
+            parse_dotenv("A=1\nB C\n", "level project", env, ParseOptions{}, arena.resource());
+          }) == "level project: line 2: expected '=' after the name");
     CHECK(error_of("A=1\nB=\"x\ny\nz\" junk\n") == "file t.env: line 2: text after closing quote");
     CHECK(error_of("A=\"x\ny\"\nB C") == "file t.env: line 3: expected '=' after the name");
   }
@@ -174,7 +166,13 @@ TEST_SUITE("dotenv: statements and names") {
           Pairs{{"INHERITED", "from-env"}, {"A", "1"}, {"OTHER", "o"}});
     CHECK(parse("A=1\nINHERITED", env) == Pairs{{"A", "1"}, {"INHERITED", "from-env"}});
     CHECK(parse("\tINHERITED\t# note", env) == Pairs{{"INHERITED", "from-env"}});
-    CHECK(parse("INHERITED#note", env) == Pairs{{"INHERITED", "from-env"}});
+    CHECK(parse("INHERITED #note", env) == Pairs{{"INHERITED", "from-env"}});
+  }
+
+  TEST_CASE("a # right after a bare name is an error, since # is not a name character") {
+    MapLookup env{{"INHERITED", "from-env"}};
+    CHECK(error_of("INHERITED#note", env) == "file t.env: line 1: invalid character in name");
+    CHECK(error_of("A=1\nKEY#x\n", env) == "file t.env: line 2: invalid character in name");
   }
 
   TEST_CASE("a bare name already assigned in the input keeps that value") {

@@ -10,6 +10,7 @@
 #include "core/blob.hpp"
 #include "core/key_proof.hpp"
 #include "core/error.hpp"
+#include "support/error_of.hpp"
 #include "vectors/pynacl_vectors.hpp"
 
 using namespace dotenv_run;
@@ -25,12 +26,8 @@ std::string pbkdf2_hex(std::string_view password, std::string_view salt, unsigne
 }
 
 std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return std::to_string(e.code()) + " " + e.what();
-  }
-  return "(no error)";
+  const testing::Failure failure = testing::failure_of(f);
+  return failure.code == 0 ? failure.message : std::to_string(failure.code) + " " + failure.message;
 }
 
 }  // namespace

@@ -4,21 +4,12 @@
 #include <map>
 
 #include "core/error.hpp"
+#include "support/error_of.hpp"
 #include "core/merge.hpp"
 
 using namespace dotenv_run;
 
 namespace {
-
-class Inherited final : public Lookup {
- public:
-  std::map<std::string, std::string, std::less<>> values;
-  std::optional<std::string_view> find(std::string_view name) const override {
-    auto it = values.find(name);
-    if (it == values.end()) return std::nullopt;
-    return std::string_view(it->second);
-  }
-};
 
 std::map<std::string, std::string> as_map(const Variables& vars) {
   std::map<std::string, std::string> out;
@@ -36,7 +27,7 @@ std::vector<std::string> names(const Variables& vars) {
 
 TEST_CASE("a later level overrides an earlier one, and names keep their first position") {
   SecretArena arena;
-  Inherited env;
+  MapLookup env;
   std::vector<Source> sources{{"level project api", "A=p\nB=p\n"}, {"level target web", "B=t\nC=t\n"},
                               {"level environment prod", "A=e\n"}};
   MergeResult r = merge_sources(sources, env, {}, arena.resource());
@@ -47,8 +38,7 @@ TEST_CASE("a later level overrides an earlier one, and names keep their first po
 
 TEST_CASE("a deeper level can expand a name from an earlier level before the inherited environment") {
   SecretArena arena;
-  Inherited env;
-  env.values = {{"HOST", "inherited"}, {"PATH", "/bin"}};
+  MapLookup env{{"HOST", "inherited"}, {"PATH", "/bin"}};
   std::vector<Source> sources{{"level project api", "HOST=db.internal\n"},
                               {"level environment prod", "URL=postgres://${HOST}/app\nPATH=${PATH}:/opt/app\n"}};
   MergeResult r = merge_sources(sources, env, {}, arena.resource());
@@ -58,7 +48,7 @@ TEST_CASE("a deeper level can expand a name from an earlier level before the inh
 
 TEST_CASE("no-expand keeps references as they are") {
   SecretArena arena;
-  Inherited env;
+  MapLookup env;
   std::vector<Source> sources{{"file a.env", "A=1\nB=${A}\n"}};
   MergeResult r = merge_sources(sources, env, {.expand = false}, arena.resource());
   CHECK(as_map(r.variables)["B"] == "${A}");
@@ -66,30 +56,20 @@ TEST_CASE("no-expand keeps references as they are") {
 
 TEST_CASE("a parse error names the source and line") {
   SecretArena arena;
-  Inherited env;
+  MapLookup env;
   std::vector<Source> sources{{"level project api", "A=1\n"}, {"level target web", "OK=1\nB=\"unterminated\n"}};
-  try {
-    merge_sources(sources, env, {}, arena.resource());
-    FAIL("no error");
-  } catch (const Error& e) {
-    CHECK(e.code() == kExitDataError);
-    CHECK(std::string(e.what()).rfind("level target web: line 2: ", 0) == 0);
-  }
+  CHECK(testing::error_of(kExitDataError, [&] { merge_sources(sources, env, {}, arena.resource()); })
+            .starts_with("level target web: line 2: "));
 }
 
 TEST_CASE("only, exclude and prefix select and rename") {
   SecretArena arena;
-  Inherited env;
+  MapLookup env;
   const std::vector<Source> sources{{"f", "A=1\nB=2\nC=3\n"}};
   MergeResult r = merge_sources(sources, env, {}, arena.resource());
   CHECK(names(select_variables(r.variables, {{"C", "A"}, {}, ""}, arena.resource())) == std::vector<std::string>{"A", "C"});
   CHECK(names(select_variables(r.variables, {{}, {"B"}, "APP_"}, arena.resource())) ==
         std::vector<std::string>{"APP_A", "APP_C"});
-  try {
-    select_variables(r.variables, {{"A", "MISSING"}, {}, ""}, arena.resource());
-    FAIL("no error");
-  } catch (const Error& e) {
-    CHECK(e.code() == kExitDataError);
-    CHECK(std::string(e.what()) == "--only names MISSING, which no source defines");
-  }
+  CHECK(testing::error_of(kExitDataError, [&] { select_variables(r.variables, {{"A", "MISSING"}, {}, ""}, arena.resource()); }) ==
+        "--only names MISSING, which no source defines");
 }
