@@ -97,7 +97,7 @@ void apply_option(CommandLine& line, int c, const char* arg) {
 
 }  // namespace
 
-CommandLine parse_command_line(int argc, char* const argv[]) {
+CommandLine parse_cloud_command_line(int argc, char* const argv[]) {
   CommandLine line;
   optind = 0;  // full re-initialisation, so tests can call this more than once
   opterr = 0;

@@ -39,7 +39,7 @@ struct CommandLine {
 
 // Parses argv. "--" ends the options: every word after it is a command word or argument.
 // Throws Error(kExitUsage) with one line naming the problem.
-CommandLine parse_command_line(int argc, char* const argv[]);
+CommandLine parse_cloud_command_line(int argc, char* const argv[]);
 
 // "--json" for kOptionJson, and so on (for error lines and help).
 std::string_view command_option_name(CommandOption option);

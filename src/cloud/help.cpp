@@ -105,7 +105,7 @@ std::string one_command(const Command& command) {
 
 }  // namespace
 
-std::string help_text() {
+std::string cloud_help_text() {
   std::string out(kIntro);
   for (const Command& command : commands()) out += listing(command);
   out += fmt::format("  {:<{}}{}\n", "help [COMMAND]", kCommandColumn - 2, "show the help of one command or group");
@@ -114,7 +114,7 @@ std::string help_text() {
 }
 
 std::string command_help(const std::vector<std::string>& words) {
-  if (words.empty()) return help_text();
+  if (words.empty()) return cloud_help_text();
   std::string group;
   for (const Command& command : commands()) {
     const std::size_t n = name_words(command);

@@ -9,7 +9,7 @@
 
 namespace dotenv_run {
 
-std::string help_text();
+std::string cloud_help_text();
 
 // `words` after "help" (or before --help): a command, a group ("projects"), or nothing (the
 // whole help). Error(kExitUsage) for an unknown command.

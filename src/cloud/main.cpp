@@ -43,7 +43,7 @@ std::vector<std::string> help_topic(const CommandLine& line) {
 int real_main(int argc, char** argv) {
   harden_process();
 
-  const CommandLine line = parse_command_line(argc, argv);
+  const CommandLine line = parse_cloud_command_line(argc, argv);
   if (line.version) return write_stdout(version_text("dotenv-cloud")), kExitOk;
   if (wants_help(line)) return write_stdout(command_help(help_topic(line))), kExitOk;
   const Command& command = find_command(line.words);
