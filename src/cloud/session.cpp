@@ -60,7 +60,7 @@ ApiClient& Session::client() {
 std::string Session::org() const {
   if (!settings_.org) throw Error(kExitConfig, "no organization: set --org or DOTENV_CLOUD_ORG");
   check_organization_id(settings_.org->value);
-  return settings_.org->value;
+  return canonical_ulid(settings_.org->value);
 }
 
 std::string Session::project() const {

@@ -438,6 +438,11 @@ class Settings(CliTest):
         self.assertEqual(before.out, between.out)
         self.assertEqual(len(self.table(before)), 3)
 
+    def test_an_organization_in_lower_case_is_sent_in_upper_case(self):
+        rows = self.table(self.ok("projects", "list", "--org", ORG.lower()))
+        self.assertEqual([r[0] for r in rows[1:]], ["api", "billing"])
+        self.assertEqual({p for _, p, _ in self.api_requests()}, {f"/api/v1/{ORG}/projects"})
+
     def test_a_flag_wins_over_the_environment_and_the_project_file(self):
         self.file(".dotenv-cloud.json", json.dumps({"project": "nope", "org": ORG}), 0o644)
         self.assertEqual(self.table(self.ok("targets", "list", env=self.env(DOTENV_CLOUD_PROJECT="api")))[1][0], "web")
