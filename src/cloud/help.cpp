@@ -54,6 +54,8 @@ Command options:
       --client-managed      projects create: you keep the key (--new-key-file)
       --new-key-file FILE   projects create: write the new key to FILE (mode 0600;
                             FILE must not exist)
+      --format FORMAT       secrets get: env (default), json or shell
+      --replace             secrets import: the file becomes the whole level
 
   -v, --verbose             say where each setting came from (never a value)
   -h, --help                show this help, or a command's, and exit
