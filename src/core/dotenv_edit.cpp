@@ -11,6 +11,7 @@
 #include "core/dotenv.hpp"
 #include "core/dotenv_quote.hpp"
 #include "core/error.hpp"
+#include "core/names.hpp"
 #include "core/text.hpp"
 
 namespace dotenv_run {
@@ -21,7 +22,7 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
 void check_name(std::string_view name) {
-  if (!is_dotenv_name(name)) {
+  if (!is_dotenv_key(name)) {
     throw Error(kExitUsage, fmt::format("invalid variable name '{}' (expected letters, digits, _ . -, "
                                         "not starting with a digit, . or -)",
                                         sanitized(name)));

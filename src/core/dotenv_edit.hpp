@@ -16,7 +16,7 @@ namespace dotenv_run {
 // What an import did, for a one-line report (names only, never values).
 struct ImportSummary {
   std::size_t added = 0;    // names the document did not assign before
-  std::size_t updated = 0;  // names it assigned, now with the imported value
+  std::size_t updated = 0;  // names it assigned, now with the imported value (which may be the same)
   std::size_t removed = 0;  // names it assigned that the import did not (replace only)
 };
 

@@ -10,9 +10,6 @@ namespace dotenv_run {
 
 namespace {
 
-bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
-bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9') || c == '.' || c == '-'; }
-
 // Bytes that mean nothing special in an unquoted value, wherever they stand.
 bool is_plain(char c) {
   if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
@@ -35,11 +32,6 @@ bool fits_single_quotes(std::string_view value) {
 }
 
 }  // namespace
-
-bool is_dotenv_name(std::string_view name) {
-  if (name.empty() || !is_name_start(name.front())) return false;
-  return std::all_of(name.begin(), name.end(), is_name_char);
-}
 
 SecretString quote_value(std::string_view value, std::pmr::memory_resource* mem) {
   if (value.find('\0') != std::string_view::npos) {

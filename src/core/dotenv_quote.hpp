@@ -8,9 +8,6 @@
 
 namespace dotenv_run {
 
-// True when parse_dotenv accepts `name` as a key: ASCII [A-Za-z_][A-Za-z0-9_.-]* (docs/dotenv-format.md section 3).
-bool is_dotenv_name(std::string_view name);
-
 // The right-hand side of `NAME=...` that parse_dotenv, with expansion on or off, reads back as
 // exactly `value`, whatever bytes it holds (docs/dotenv-format.md section 4). The form that reads
 // best is chosen:

@@ -6,6 +6,7 @@
 
 #include "core/dotenv.hpp"
 #include "core/dotenv_quote.hpp"
+#include "core/names.hpp"
 #include "core/secure_memory.hpp"
 #include "support/error_of.hpp"
 #include "support/random_values.hpp"
@@ -72,9 +73,9 @@ TEST_SUITE("dotenv quoting") {
   }
 
   TEST_CASE("names are what the parser accepts as keys") {
-    for (std::string_view good : {"A", "_", "a_b", "A1", "a.b-c", "export"}) CHECK(is_dotenv_name(good));
+    for (std::string_view good : {"A", "_", "a_b", "A1", "a.b-c", "export"}) CHECK(is_dotenv_key(good));
     for (std::string_view bad : {"", "1A", "-A", ".A", "A B", "A$", "A=B", "A#", "\xc3\xa9", "'A'"}) {
-      CHECK_FALSE(is_dotenv_name(bad));
+      CHECK_FALSE(is_dotenv_key(bad));
     }
   }
 
