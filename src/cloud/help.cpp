@@ -15,9 +15,10 @@ constexpr std::size_t kCommandColumn = 29;
 
 constexpr std::string_view kIntro = R"(Usage: dotenv-cloud [OPTIONS] COMMAND [ARGS] [OPTIONS]
 
-Manage dotEnv Cloud organizations, projects, targets and environments. Options
-may come before or after the command. Read commands print tables for people,
-or with --json the API's data as JSON. Lists follow every page.
+Manage dotEnv Cloud organizations, projects, targets, environments and their
+secrets (re-encrypted on this machine). Options may come before or after the
+command. Read commands print tables for people, or with --json the API's data
+as JSON. Lists follow every page.
 
 Commands:
 )";
@@ -64,7 +65,8 @@ Command options:
 Exit status: 0 success, 64 usage, 65 bad data, 69 API unavailable,
 70 internal error, 75 a write still conflicts after its retries,
 77 authentication or permission refused, 78 configuration (a missing or
-wrong setting, a resource not found).
+wrong setting, a resource not found), 126/127 the editor of secrets edit
+failed / was not found.
 See dotenv-cloud(1) for the environment, files and examples.
 )";
 

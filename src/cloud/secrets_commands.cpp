@@ -19,7 +19,7 @@
 #include "cloud/session.hpp"
 #include "core/dotenv.hpp"
 #include "core/dotenv_edit.hpp"
-#include "core/dotenv_quote.hpp"
+#include "core/names.hpp"
 #include "core/error.hpp"
 #include "core/export_format.hpp"
 #include "core/lookup.hpp"
@@ -55,7 +55,7 @@ void check_name(std::string_view name) {
                                         "type it at the prompt",
                                         sanitized(name.substr(0, name.find('=')))));
   }
-  if (!is_dotenv_name(name)) {
+  if (!is_dotenv_key(name)) {
     throw Error(kExitUsage, fmt::format("invalid variable name '{}' (expected letters, digits, _ . -, not starting "
                                         "with a digit, . or -)",
                                         sanitized(name)));
@@ -140,7 +140,7 @@ void secrets_import(Session& session) {
 
 void secrets_unset(Session& session) {
   for (const std::string& name : session.args()) {
-    if (!is_dotenv_name(name)) check_name(name);
+    if (!is_dotenv_key(name)) check_name(name);
   }
   LevelEditor editor = editor_of(session);
   std::vector<std::string> missing;

@@ -55,7 +55,7 @@ PROGRAMS = {
     "dotenv-run": {"cli": "src/run/cli.cpp", "layers": ("core", "api", "run"),
                    "sections": ("THE .ENV FORMAT",), "never_exits": {75}, "variables": {"LISTEN_FDS"}},
     "dotenv-cloud": {"cli": "src/cloud/cli.cpp", "layers": ("core", "api", "cloud"),
-                     "sections": ("COMMANDS",), "never_exits": {126, 127}, "variables": set()},
+                     "sections": ("COMMANDS",), "never_exits": set(), "variables": set()},
 }
 SETTING_OPTIONS = "src/api/setting_options.cpp"
 
