@@ -91,7 +91,10 @@ void remove_scratch() noexcept {
 }
 
 extern "C" void clean_up_and_die(int signal_number) {
-  if (g_editor_pid > 0) ::kill(g_editor_pid, signal_number);
+  // The editor is passed the signal; when this program leads its process group (a job of an
+  // interactive shell), the whole group is, so an editor the shell started goes too. A group
+  // this program merely belongs to (a script's) is never signalled.
+  if (g_editor_pid > 0) ::kill(::getpgrp() == ::getpid() ? -::getpid() : g_editor_pid, signal_number);
   remove_scratch();
   ::signal(signal_number, SIG_DFL);
   sigset_t just_this;
@@ -249,6 +252,10 @@ void run_editor(std::string_view editor, const std::string& path) {
                 fmt::format("the editor {} was killed by signal {}; nothing was changed", shown, WTERMSIG(status)));
   const int code = WEXITSTATUS(status);
   if (code == 127) throw Error(kExitNotFound, fmt::format("the editor {} was not found; nothing was changed", shown));
+  // The shell reports an editor killed by signal N as status 128 + N.
+  if (code > 128 && code < 128 + NSIG)
+    throw Error(kExitCannotExecute,
+                fmt::format("the editor {} was killed by signal {}; nothing was changed", shown, code - 128));
   if (code != 0)
     throw Error(kExitCannotExecute, fmt::format("the editor {} exited with status {}; nothing was changed", shown, code));
 }

@@ -44,7 +44,9 @@ class RamScratch {
 
 // Runs `editor` on `path` as `sh -c '<editor> "$@"' <editor> <path>`, so EDITOR="code --wait"
 // works, and waits for it. While it runs, SIGINT and SIGQUIT go to the editor only; SIGTERM and
-// SIGHUP are passed on to it, then the scratch is removed and the program dies of the signal.
+// SIGHUP are passed on to it (to this program's whole process group when it leads one, so the
+// editor the shell started is reached too), then the scratch is removed and the program dies
+// of the signal.
 // Error(kExitNotFound) when the shell cannot find the editor (127), Error(kExitCannotExecute)
 // when it fails or is killed.
 void run_editor(std::string_view editor, const std::string& path);
