@@ -17,9 +17,16 @@ bool is_crockford(char c) {
   return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' && c != 'O' && c != 'U');
 }
 
+// A ULID is case-insensitive, but the API matches ids as it wrote them: in upper case.
+std::string canonical_ulid(std::string_view id) {
+  std::string out(id);
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; });
+  return out;
+}
+
 std::string resolve_path(const ResolveQuery& query) {
-  std::string path =
-      fmt::format("/api/v1/{}/secrets/resolve?project={}", url_escaped(query.org), url_escaped(query.project));
+  std::string path = fmt::format("/api/v1/{}/secrets/resolve?project={}", url_escaped(canonical_ulid(query.org)),
+                                 url_escaped(query.project));
   if (query.target) path += "&target=" + url_escaped(*query.target);
   if (query.environment) path += "&environment=" + url_escaped(*query.environment);
   path += "&merge=1&include=key";

@@ -36,7 +36,7 @@ ResolveAnswer resolve_with(const ApiSettings& settings, const ResolveQuery& quer
                            std::pmr::memory_resource* secret_mem, const Notice& notice, HttpClient& client,
                            const RetryEnvironment& environment, const BackoffPolicy& policy = {});
 
-// Refuses an organization that is not a ULID, a slug outside API.md section 4, or an
+// Refuses an organization that is not a ULID, a slug outside docs/api.md section 4, or an
 // environment without a target.
 void check_query(const ResolveQuery& query);
 // The parts of check_query, for callers that build other paths: Error(kExitConfig) naming

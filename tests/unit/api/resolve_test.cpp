@@ -56,6 +56,9 @@ TEST_CASE("the resolve URL asks for every level merged, with the key") {
         "&environment=production&merge=1&include=key");
   CHECK(resolve_url("https://h:8443/base", {kOrg, "api", std::nullopt, std::nullopt}) ==
         "https://h:8443/base/api/v1/01HZX5V9Q6M3K8T2R4W7Y0B1CD/secrets/resolve?project=api&merge=1&include=key");
+  // A ULID in lower case is the same id; the API knows it in upper case.
+  CHECK(resolve_url("https://h", {"01hzx5v9q6m3k8t2r4w7y0b1cd", "api", std::nullopt, std::nullopt}) ==
+        "https://h/api/v1/01HZX5V9Q6M3K8T2R4W7Y0B1CD/secrets/resolve?project=api&merge=1&include=key");
 }
 
 TEST_CASE("an http:// API URL is refused with exit 78 before any request") {
