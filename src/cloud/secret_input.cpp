@@ -65,11 +65,13 @@ class EchoOff {
 
 // One line typed at the prompt, without its line break.
 SecretString prompt_line(std::string_view prompt, std::pmr::memory_resource* mem) {
-  std::fprintf(stderr, "%.*s", static_cast<int>(prompt.size()), prompt.data());
-  std::fflush(stderr);
   SecretString line(mem);
   line.reserve(256);
+  // Echo goes off before the prompt shows (TCSAFLUSH drops what was typed earlier), so
+  // nothing typed after the prompt can be echoed.
   EchoOff quiet;
+  std::fprintf(stderr, "%.*s", static_cast<int>(prompt.size()), prompt.data());
+  std::fflush(stderr);
   for (;;) {
     char c = 0;
     const ssize_t n = ::read(STDIN_FILENO, &c, 1);

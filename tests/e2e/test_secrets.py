@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import random
+import select
 import signal
 import subprocess
 import sys
@@ -445,6 +446,86 @@ os.rename({info!r} + ".tmp", {info!r})
     def test_no_editor_is_78(self):
         r = self.cloud(*ENV_LEVEL, "secrets", "edit", env=self.env(EDITOR=None, VISUAL=None))
         self.assert_failed(r, 78, r"no editor: set VISUAL or EDITOR")
+
+
+class Terminal(SecretsTest):
+    """Commands on a terminal (a pty as stdin and stderr): the value prompt without echo, the confirmation, and an
+    invalid edit offered again."""
+
+    def terminal(self, args, answers, env=None):
+        """Runs dotenv-cloud on a pty, answering each prompt; returns (exit code, stdout, all the terminal showed)."""
+        master, slave = os.openpty()
+        proc = subprocess.Popen([CLOUD, *args], stdin=slave, stdout=subprocess.PIPE, stderr=slave,
+                                env=self.env() if env is None else env, cwd=self.dir)
+        os.close(slave)
+        shown = b""
+
+        def read_some(wait):
+            nonlocal shown
+            if select.select([master], [], [], wait)[0]:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the other side is closed
+                    return False
+                shown += chunk
+                return bool(chunk)
+            return False
+
+        try:
+            for prompt, answer in answers:
+                deadline = time.monotonic() + 20
+                while prompt not in shown:
+                    self.assertLess(time.monotonic(), deadline, f"no prompt {prompt!r} in {shown!r}")
+                    read_some(0.2)
+                os.write(master, answer)
+            out = proc.stdout.read()
+            proc.wait(timeout=20)
+            while read_some(0.2):
+                pass
+        finally:
+            os.close(master)
+            proc.stdout.close()
+        return proc.returncode, out, shown
+
+    def test_set_asks_twice_without_echo(self):
+        code, out, shown = self.terminal((*ENV_LEVEL, "secrets", "set", "PW"),
+                                         [(b"Value of PW: ", b"pty-s3cr3t\n"), (b"Value of PW again: ", b"pty-s3cr3t\n")])
+        self.assertEqual(code, 0, shown)
+        self.assertNotIn(b"pty-s3cr3t", shown + out)
+        self.assertEqual(self.ok(*ENV_LEVEL, "secrets", "get", "PW").out, b"pty-s3cr3t")
+
+    def test_two_different_values_change_nothing(self):
+        self.reset()
+        code, out, shown = self.terminal((*ENV_LEVEL, "secrets", "set", "PW"),
+                                         [(b"Value of PW: ", b"one-s3cr3t\n"), (b"again: ", b"two-s3cr3t\n")])
+        self.assertEqual(code, 65, shown)
+        self.assertIn(b"the two values typed for PW differ; nothing was changed", shown)
+        self.assertNotIn(b"s3cr3t", shown)
+        self.assertEqual(self.log()["data"], [])
+
+    def test_clear_asks_and_goes_on_with_yes(self):
+        code, out, shown = self.terminal((*ENV_LEVEL, "secrets", "clear"), [(b"[y/N] ", b"y\n")])
+        self.assertEqual(code, 0, shown)
+        self.assertIsNone(self.level()["blob"])
+
+    def test_an_invalid_edit_is_shown_with_its_line_and_offered_again(self):
+        script = self.file("editor.py", """
+import os, sys
+path, runs = sys.argv[1], os.path.join(os.environ["EDIT_STATE"], "runs")
+n = int(open(runs).read()) if os.path.exists(runs) else 0
+open(runs, "w").write(str(n + 1))
+text = open(path).read()
+if n == 0:
+    open(path, "a").write('BROKEN="open\\n')
+else:
+    open(path, "w").write(text.replace('BROKEN="open', 'FIXED="closed"'))
+""", mode=0o700)
+        env = self.env(EDITOR=f"{cloud_fixture.PY} {script}", EDIT_STATE=self.dir)
+        code, out, shown = self.terminal((*ENV_LEVEL, "secrets", "edit"), [(b"Edit again? [Y/n] ", b"\n")], env=env)
+        self.assertEqual(code, 0, shown)
+        self.assertIn(b"the edited file: line 3: unterminated double quote", shown)
+        self.assertEqual(self.level_text(),
+                         b'C=environment-s3cr3t-c\nURL=postgres://${HOST}:${PORT}/app\nFIXED="closed"\n')
 
 
 class RandomValues(SecretsTest):
