@@ -48,6 +48,15 @@ LevelEditor editor_of(Session& session) {
 
 std::string version_text(const ChangeResult& result) { return fmt::format("version {}", result.version); }
 
+void check_key(std::string_view name) {
+  if (!is_dotenv_key(name)) {
+    throw Error(kExitUsage, fmt::format("invalid variable name '{}' (expected letters, digits, _ . -, not starting "
+                                        "with a digit, . or -)",
+                                        sanitized(name)));
+  }
+}
+
+// `secrets set NAME`: a NAME=VALUE is refused as such, pointing to stdin.
 void check_name(std::string_view name) {
   if (name.find('=') != std::string_view::npos) {
     throw Error(kExitUsage, fmt::format("secrets set takes a NAME only: a value is never taken from the command line; "
@@ -55,11 +64,7 @@ void check_name(std::string_view name) {
                                         "type it at the prompt",
                                         sanitized(name.substr(0, name.find('=')))));
   }
-  if (!is_dotenv_key(name)) {
-    throw Error(kExitUsage, fmt::format("invalid variable name '{}' (expected letters, digits, _ . -, not starting "
-                                        "with a digit, . or -)",
-                                        sanitized(name)));
-  }
+  check_key(name);
 }
 
 std::optional<std::string> environment_variable(const char* name) {
@@ -139,9 +144,7 @@ void secrets_import(Session& session) {
 // --- secrets unset
 
 void secrets_unset(Session& session) {
-  for (const std::string& name : session.args()) {
-    if (!is_dotenv_key(name)) check_name(name);
-  }
+  for (const std::string& name : session.args()) check_key(name);
   LevelEditor editor = editor_of(session);
   std::vector<std::string> missing;
   const ChangeResult result = editor.apply([&](std::string_view text, std::pmr::memory_resource* mem) {

@@ -200,6 +200,11 @@ class Unset(SecretsTest):
         self.assertEqual(r.err, b"dotenv-cloud: NOPE is not set in environment production of api/web\n")
         self.assertEqual(self.level_text(), b"URL=postgres://${HOST}:${PORT}/app\n")
 
+    def test_an_invalid_name_is_a_usage_error_and_nothing_is_read(self):
+        self.reset()
+        self.assert_failed(self.cloud(*ENV_LEVEL, "secrets", "unset", "C", "A=B"), 64, r"invalid variable name 'A=B'")
+        self.assertEqual(self.log()["data"], [])
+
     def test_only_missing_names_send_nothing(self):
         self.reset()
         r = self.ok(*ENV_LEVEL, "secrets", "unset", "NOPE")
