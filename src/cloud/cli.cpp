@@ -13,6 +13,7 @@
 
 #include "api/setting_options.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace dotenv_run {
 
@@ -20,7 +21,7 @@ namespace {
 
 // The settings options (-o ... --timeout) come from api/setting_options.hpp, shared with dotenv-run.
 enum LongOnly : int {
-  kJson = kFirstProgramOption, kYes, kLimit, kName, kSlug, kClientManaged, kNewKeyFile,
+  kJson = kFirstProgramOption, kYes, kLimit, kName, kSlug, kClientManaged, kNewKeyFile, kFormat, kReplace,
 };
 
 // "+" stops at each command word (the loop below resumes after it); ":" lets us word the errors.
@@ -36,6 +37,8 @@ const struct option kLongOptions[] = {
     {"slug", required_argument, nullptr, kSlug},
     {"client-managed", no_argument, nullptr, kClientManaged},
     {"new-key-file", required_argument, nullptr, kNewKeyFile},
+    {"format", required_argument, nullptr, kFormat},
+    {"replace", no_argument, nullptr, kReplace},
     {"verbose", no_argument, nullptr, 'v'},
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, 'V'},
@@ -45,6 +48,7 @@ const struct option kLongOptions[] = {
 constexpr std::pair<CommandOption, std::string_view> kCommandOptionNames[] = {
     {kOptionJson, "--json"}, {kOptionYes, "--yes"}, {kOptionLimit, "--limit"}, {kOptionName, "--name"},
     {kOptionSlug, "--slug"}, {kOptionClientManaged, "--client-managed"}, {kOptionNewKeyFile, "--new-key-file"},
+    {kOptionFormat, "--format"}, {kOptionReplace, "--replace"},
 };
 
 Error usage(const std::string& message) { return Error(kExitUsage, message + " (see dotenv-cloud --help)"); }
@@ -68,6 +72,14 @@ std::size_t parse_limit(const char* text) {
   return static_cast<std::size_t>(value);
 }
 
+std::string parse_format(const char* text) {
+  const std::string_view format(text);
+  if (format != "env" && format != "json" && format != "shell") {
+    throw usage(fmt::format("--format takes env, json or shell, not '{}'", sanitized(format)));
+  }
+  return std::string(format);
+}
+
 void apply_option(CommandLine& line, int c, const char* arg) {
   if (apply_setting_option(line.settings, c, arg, "dotenv-cloud")) return;
   switch (c) {
@@ -78,6 +90,8 @@ void apply_option(CommandLine& line, int c, const char* arg) {
     case kSlug: line.slug = arg; line.given |= kOptionSlug; break;
     case kClientManaged: line.client_managed = true; line.given |= kOptionClientManaged; break;
     case kNewKeyFile: line.new_key_file = arg; line.given |= kOptionNewKeyFile; break;
+    case kFormat: line.format = parse_format(arg); line.given |= kOptionFormat; break;
+    case kReplace: line.replace = true; line.given |= kOptionReplace; break;
     case 'v': ++line.verbose; break;
     case 'h': line.help = true; break;
     case 'V': line.version = true; break;

@@ -21,6 +21,8 @@ enum CommandOption : unsigned {
   kOptionSlug = 1u << 4,           // --slug SLUG
   kOptionClientManaged = 1u << 5,  // --client-managed
   kOptionNewKeyFile = 1u << 6,     // --new-key-file FILE
+  kOptionFormat = 1u << 7,         // --format env|json|shell (secrets get)
+  kOptionReplace = 1u << 8,        // --replace (secrets import)
   // Registration point: options of later commands (secrets --format/--replace, login
   // --no-browser) take the next bits; add them to kCommandOptionNames in cli.cpp, to the
   // getopt table there, to CommandLine below and to the help text.
@@ -30,9 +32,10 @@ struct CommandLine {
   std::vector<std::string> words;  // the command and its arguments, in order
   SettingFlags settings;           // -o, -p, -t, -e, --api-url, ... (api/setting_options.hpp)
   unsigned given = 0;              // the CommandOption bits given
-  bool json = false, yes = false, client_managed = false;
+  bool json = false, yes = false, client_managed = false, replace = false;
   std::optional<std::size_t> limit;
   std::optional<std::string> name, slug, new_key_file;
+  std::optional<std::string> format;  // "env", "json" or "shell", checked when parsed
   int verbose = 0;
   bool help = false, version = false;
 };

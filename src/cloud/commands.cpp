@@ -28,6 +28,7 @@ const std::vector<Command>& commands() {
     std::vector<Command> v;
     append(v, account_commands());
     append(v, level_commands());
+    append(v, secrets_commands());
     // Registration point: append(v, secrets_commands()); append(v, login_commands());
     return v;
   }();

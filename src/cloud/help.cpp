@@ -15,9 +15,10 @@ constexpr std::size_t kCommandColumn = 29;
 
 constexpr std::string_view kIntro = R"(Usage: dotenv-cloud [OPTIONS] COMMAND [ARGS] [OPTIONS]
 
-Manage dotEnv Cloud organizations, projects, targets and environments. Options
-may come before or after the command. Read commands print tables for people,
-or with --json the API's data as JSON. Lists follow every page.
+Manage dotEnv Cloud organizations, projects, targets, environments and their
+secrets (re-encrypted on this machine). Options may come before or after the
+command. Read commands print tables for people, or with --json the API's data
+as JSON. Lists follow every page.
 
 Commands:
 )";
@@ -54,6 +55,8 @@ Command options:
       --client-managed      projects create: you keep the key (--new-key-file)
       --new-key-file FILE   projects create: write the new key to FILE (mode 0600;
                             FILE must not exist)
+      --format FORMAT       secrets get: env (default), json or shell
+      --replace             secrets import: the file becomes the whole level
 
   -v, --verbose             say where each setting came from (never a value)
   -h, --help                show this help, or a command's, and exit
@@ -62,7 +65,8 @@ Command options:
 Exit status: 0 success, 64 usage, 65 bad data, 69 API unavailable,
 70 internal error, 75 a write still conflicts after its retries,
 77 authentication or permission refused, 78 configuration (a missing or
-wrong setting, a resource not found).
+wrong setting, a resource not found), 126/127 the editor of secrets edit
+failed / was not found.
 See dotenv-cloud(1) for the environment, files and examples.
 )";
 

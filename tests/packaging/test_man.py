@@ -55,7 +55,7 @@ PROGRAMS = {
     "dotenv-run": {"cli": "src/run/cli.cpp", "layers": ("core", "api", "run"), "sections": ("THE .ENV FORMAT",),
                    "never_exits": lambda header: cloud_only_exit_codes(header), "variables": {"LISTEN_FDS"}},
     "dotenv-cloud": {"cli": "src/cloud/cli.cpp", "layers": ("core", "api", "cloud"), "sections": ("COMMANDS",),
-                     "never_exits": lambda header: {126, 127}, "variables": set()},
+                     "never_exits": lambda header: set(), "variables": set()},
 }
 SETTING_OPTIONS = "src/api/setting_options.cpp"
 
@@ -124,11 +124,6 @@ def man_options(option_lines):
 
 def exit_codes_of_header(header):
     return {int(n) for n in re.findall(r"kExit\w+\s*=\s*(\d+)\s*,", header)}
-
-
-def cloud_only_exit_codes(header):
-    """Codes whose comment in the header says "dotenv-cloud only": dotenv-run never exits with them."""
-    return {int(n) for n in re.findall(r"kExit\w+\s*=\s*(\d+)\s*,[^\n]*dotenv-cloud only", header)}
 
 
 def exit_codes_of_man(lines):
