@@ -106,6 +106,63 @@ ResolvedKey parse_key(const Value& data) {
   return k;
 }
 
+void parse_organization(const Value& data, const ResolveQuery& query, ResolveAnswer& answer) {
+  const Value& organization = object_field(data, "data.organization");
+  answer.org_id = string_field(organization, "data.organization.id");
+  if (!same_ulid(answer.org_id, query.org))
+    malformed("data.organization.id", "does not match the organization asked for");
+  // The id is bound into every blob as the server spells it; only the canonical form is valid.
+  if (std::any_of(answer.org_id.begin(), answer.org_id.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
+    malformed("data.organization.id", "is not in canonical upper case");
+}
+
+void parse_project(const Value& data, const ResolveQuery& query, ResolveAnswer& answer) {
+  const Value& project = object_field(data, "data.project");
+  answer.project_id = string_field(project, "data.project.id");
+  answer.project_slug = string_field(project, "data.project.slug");
+  if (answer.project_slug != query.project) malformed("data.project.slug", fmt::format("is not \"{}\"", query.project));
+  answer.encryption = string_field(project, "data.project.encryption");
+  if (answer.encryption != "server" && answer.encryption != "client")
+    malformed("data.project.encryption", "is neither \"server\" nor \"client\"");
+}
+
+using ExpectedLevels = std::vector<std::pair<std::string, Named>>;
+
+// What the levels must be, in order: the project, then each deeper level that was asked.
+ExpectedLevels expected_levels(const Value& data, const ResolveQuery& query, const ResolveAnswer& answer) {
+  ExpectedLevels expected{{"project", Named{answer.project_id, answer.project_slug}}};
+  if (query.target) expected.emplace_back("target", named_object(data, "target", *query.target));
+  if (query.environment) expected.emplace_back("environment", named_object(data, "environment", *query.environment));
+  return expected;
+}
+
+ResolvedLevel parse_level(const Value& entry, const std::string& path, const std::string& name, const Named& named) {
+  if (!entry.IsObject()) malformed(path, "is not an object");
+  ResolvedLevel level;
+  level.level = string_field(entry, path + ".level");
+  if (level.level != name) malformed(path + ".level", fmt::format("is not \"{}\"", name));
+  level.id = string_field(entry, path + ".id");
+  if (level.id != named.id) malformed(path + ".id", fmt::format("does not match data.{}.id", name));
+  level.slug = named.slug;
+  level.version = version_field(entry, path + ".version");
+  level.key_version = unsigned_or_null_field(entry, path + ".key_version");
+  level.blob = string_or_null_field(entry, path + ".blob");
+  if (level.blob && !level.key_version) malformed(path + ".key_version", "is null but the level has a blob");
+  return level;
+}
+
+void parse_levels(const Value& data, const ExpectedLevels& expected, ResolveAnswer& answer) {
+  const Value& levels = field(data, "data.levels");
+  if (!levels.IsArray()) malformed("data.levels", "is not an array");
+  if (levels.Size() != expected.size())
+    malformed("data.levels", fmt::format("has {} entr{}; expected {}", levels.Size(), levels.Size() == 1 ? "y" : "ies",
+                                         expected.size()));
+  for (rapidjson::SizeType i = 0; i < levels.Size(); ++i) {
+    const auto& [name, named] = expected[i];
+    answer.levels.push_back(parse_level(levels[i], fmt::format("data.levels[{}]", i), name, named));
+  }
+}
+
 }  // namespace
 
 ResolveAnswer parse_resolve_answer(SecretString body, const ResolveQuery& query) {
@@ -115,51 +172,9 @@ ResolveAnswer parse_resolve_answer(SecretString body, const ResolveQuery& query)
     throw Error(kExitUnavailable, "the API's answer is not valid JSON: " + *problem);
   if (!doc.IsObject()) throw Error(kExitUnavailable, "the API's answer is not a JSON object");
   const Value& data = object_field(doc, "data");
-
-  const Value& organization = object_field(data, "data.organization");
-  answer.org_id = string_field(organization, "data.organization.id");
-  if (!same_ulid(answer.org_id, query.org))
-    malformed("data.organization.id", "does not match the organization asked for");
-  // The id is bound into every blob as the server spells it; only the canonical form is valid.
-  if (std::any_of(answer.org_id.begin(), answer.org_id.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
-    malformed("data.organization.id", "is not in canonical upper case");
-
-  const Value& project = object_field(data, "data.project");
-  answer.project_id = string_field(project, "data.project.id");
-  answer.project_slug = string_field(project, "data.project.slug");
-  if (answer.project_slug != query.project) malformed("data.project.slug", fmt::format("is not \"{}\"", query.project));
-  answer.encryption = string_field(project, "data.project.encryption");
-  if (answer.encryption != "server" && answer.encryption != "client")
-    malformed("data.project.encryption", "is neither \"server\" nor \"client\"");
-
-  // What the levels must be, in order: the project, then each deeper level that was asked.
-  std::vector<std::pair<std::string, Named>> expected{{"project", Named{answer.project_id, answer.project_slug}}};
-  if (query.target) expected.emplace_back("target", named_object(data, "target", *query.target));
-  if (query.environment) expected.emplace_back("environment", named_object(data, "environment", *query.environment));
-
-  const Value& levels = field(data, "data.levels");
-  if (!levels.IsArray()) malformed("data.levels", "is not an array");
-  if (levels.Size() != expected.size())
-    malformed("data.levels", fmt::format("has {} entr{}; expected {}", levels.Size(), levels.Size() == 1 ? "y" : "ies",
-                                         expected.size()));
-  for (rapidjson::SizeType i = 0; i < levels.Size(); ++i) {
-    const std::string path = fmt::format("data.levels[{}]", i);
-    const Value& entry = levels[i];
-    if (!entry.IsObject()) malformed(path, "is not an object");
-    const auto& [name, named] = expected[i];
-    ResolvedLevel level;
-    level.level = string_field(entry, path + ".level");
-    if (level.level != name) malformed(path + ".level", fmt::format("is not \"{}\"", name));
-    level.id = string_field(entry, path + ".id");
-    if (level.id != named.id) malformed(path + ".id", fmt::format("does not match data.{}.id", name));
-    level.slug = named.slug;
-    level.version = version_field(entry, path + ".version");
-    level.key_version = unsigned_or_null_field(entry, path + ".key_version");
-    level.blob = string_or_null_field(entry, path + ".blob");
-    if (level.blob && !level.key_version) malformed(path + ".key_version", "is null but the level has a blob");
-    answer.levels.push_back(level);
-  }
-
+  parse_organization(data, query, answer);
+  parse_project(data, query, answer);
+  parse_levels(data, expected_levels(data, query, answer), answer);
   answer.key = parse_key(data);
   if (answer.key.mode != answer.encryption)
     malformed("data.key.mode", fmt::format("is \"{}\" but data.project.encryption is \"{}\"", answer.key.mode,

@@ -16,6 +16,14 @@ std::string size_text(std::size_t bytes) {
   return bytes % kMiB == 0 ? fmt::format("{} MiB", bytes / kMiB) : fmt::format("{} bytes", bytes);
 }
 
+// The name of the first field error ("errors": {"<field>": [...]}), never its texts.
+std::string first_field_name(const rapidjson::Value& doc) {
+  const auto errors = doc.FindMember("errors");
+  if (errors == doc.MemberEnd() || !errors->value.IsObject() || errors->value.MemberCount() == 0) return {};
+  const rapidjson::Value& name = errors->value.MemberBegin()->name;
+  return sanitized(std::string_view(name.GetString(), name.GetStringLength()));
+}
+
 }  // namespace
 
 ErrorFields error_fields(const HttpResponse& response) {
@@ -38,6 +46,7 @@ ErrorFields error_fields(const HttpResponse& response) {
   fields.error = text("error");
   fields.message = text("message");
   fields.required_ability = text("required_ability");
+  fields.first_field = first_field_name(doc);
   wipe(copy.data(), copy.size());
   return fields;
 }
@@ -46,6 +55,7 @@ std::string describe_status(const HttpResponse& response, const ErrorFields& fie
   std::string out = std::to_string(response.status);
   if (!fields.error.empty()) out += " " + fields.error;
   if (!fields.message.empty()) out += ": " + fields.message;
+  if (!fields.first_field.empty()) out += " (field " + fields.first_field + ")";
   if (!response.request_id.empty()) out += "; request id " + sanitized(response.request_id);
   return out;
 }
@@ -86,48 +96,76 @@ Error transport_error(const HttpResponse& r, const ApiSettings& settings) {
   }
 }
 
-Error status_error(const HttpResponse& response, const ApiSettings& settings, const ResolveQuery& query) {
-  const long status = response.status;
-  if (status >= 300 && status < 400)
+namespace {
+
+// The 404 of a resolve: the level the server's message talks about first, else the whole path.
+Error resolve_not_found(const ResolveQuery& query, const ErrorFields& fields, const std::string& detail) {
+  std::string lower = fields.message;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) { return std::tolower(c); });
+  std::string_view which;
+  std::size_t first = std::string::npos;
+  for (std::string_view word : {"organization", "project", "target", "environment"}) {
+    const auto at = lower.find(word);
+    if (at < first) first = at, which = word;
+  }
+  if (which == "organization")
+    return Error(kExitConfig, fmt::format("organization {} was not found ({})", query.org, detail));
+  if (which == "project")
     return Error(kExitConfig,
-                 fmt::format("the API answered with a redirect ({}); redirects are never followed", status));
+                 fmt::format("project {} was not found in organization {} ({})", query.project, query.org, detail));
+  if (which == "target" && query.target)
+    return Error(kExitConfig,
+                 fmt::format("target {} was not found in project {} ({})", *query.target, query.project, detail));
+  if (which == "environment" && query.environment)
+    return Error(kExitConfig, fmt::format("environment {} was not found in {}/{} ({})", *query.environment,
+                                          query.project, *query.target, detail));
+  std::string path = fmt::format("org {}/{}", query.org, query.project);
+  if (query.target) path += "/" + *query.target;
+  if (query.environment) path += "/" + *query.environment;
+  return Error(kExitConfig, fmt::format("{} was not found ({})", path, detail));
+}
+
+Error refused_token(const ApiSettings& settings, const ErrorFields& fields, std::string_view subject,
+                    const std::string& detail) {
+  if (!fields.required_ability.empty())
+    return Error(kExitAuth, fmt::format("the token from {} lacks {} for {} ({})", settings.token_source,
+                                        fields.required_ability, subject, detail));
+  return Error(kExitAuth,
+               fmt::format("the API refused access to {} for the token from {} ({})", subject, settings.token_source,
+                           detail));
+}
+
+Error redirect_error(long status) {
+  return Error(kExitConfig, fmt::format("the API answered with a redirect ({}); redirects are never followed", status));
+}
+
+}  // namespace
+
+Error api_error(const HttpResponse& response, const ApiSettings& settings, std::string_view subject) {
+  const long status = response.status;
+  if (status >= 300 && status < 400) return redirect_error(status);
   const ErrorFields fields = error_fields(response);
   const std::string detail = describe_status(response, fields);
   if (status == 401)
     return Error(kExitAuth, fmt::format("the API refused the token from {} ({})", settings.token_source, detail));
-  if (status == 403) {
-    if (!fields.required_ability.empty())
-      return Error(kExitAuth, fmt::format("the token from {} lacks {} for project {} ({})", settings.token_source,
-                                          fields.required_ability, query.project, detail));
-    return Error(kExitAuth, fmt::format("the API refused access to project {} for the token from {} ({})",
-                                        query.project, settings.token_source, detail));
-  }
-  if (status == 404) {
-    // Name the level the server's message talks about first; else the whole path.
-    std::string lower = fields.message;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) { return std::tolower(c); });
-    std::string_view which;
-    std::size_t first = std::string::npos;
-    for (std::string_view word : {"organization", "project", "target", "environment"}) {
-      const auto at = lower.find(word);
-      if (at < first) first = at, which = word;
-    }
-    if (which == "organization")
-      return Error(kExitConfig, fmt::format("organization {} was not found ({})", query.org, detail));
-    if (which == "project")
-      return Error(kExitConfig, fmt::format("project {} was not found in organization {} ({})", query.project,
-                                            query.org, detail));
-    if (which == "target" && query.target)
-      return Error(kExitConfig,
-                   fmt::format("target {} was not found in project {} ({})", *query.target, query.project, detail));
-    if (which == "environment" && query.environment)
-      return Error(kExitConfig, fmt::format("environment {} was not found in {}/{} ({})", *query.environment,
-                                            query.project, *query.target, detail));
-    std::string path = fmt::format("org {}/{}", query.org, query.project);
-    if (query.target) path += "/" + *query.target;
-    if (query.environment) path += "/" + *query.environment;
-    return Error(kExitConfig, fmt::format("{} was not found ({})", path, detail));
-  }
+  if (status == 403) return refused_token(settings, fields, subject, detail);
+  if (status == 404) return Error(kExitConfig, fmt::format("{} was not found ({})", subject, detail));
+  if (status == 409 && fields.error == "version_conflict")
+    return Error(kExitTempFail,
+                 fmt::format("{} changed since it was read; the write was not applied ({})", subject, detail));
+  if (status == 409 || status == 422)
+    return Error(kExitDataError, fmt::format("the API refused the request for {} ({})", subject, detail));
+  if (status >= 400 && status < 500) return Error(kExitConfig, "the API answered " + detail);
+  return Error(kExitUnavailable, "the API answered " + detail);
+}
+
+Error status_error(const HttpResponse& response, const ApiSettings& settings, const ResolveQuery& query) {
+  const long status = response.status;
+  if (status >= 300 && status < 400) return redirect_error(status);
+  const ErrorFields fields = error_fields(response);
+  const std::string detail = describe_status(response, fields);
+  if (status == 404) return resolve_not_found(query, fields, detail);
+  if (status == 401 || status == 403) return api_error(response, settings, "project " + query.project);
   if (status >= 400 && status < 500) return Error(kExitConfig, "the API answered " + detail);
   return Error(kExitUnavailable, fmt::format("the API answered {}, not 200", detail));
 }

@@ -23,6 +23,25 @@ struct ApiSettings {
   std::string user_agent = "dotenv";
 };
 
+// A copy whose token stays in the memory the original's lives in (a plain copy of a
+// SecretString would move it to the default heap, which is never wiped).
+inline ApiSettings copied_settings(const ApiSettings& settings) {
+  ApiSettings copy;
+  copy.api_url = settings.api_url;
+  copy.token = secret_copy(settings.token, settings.token.get_allocator().resource());
+  copy.token_source = settings.token_source;
+  copy.ca_file = settings.ca_file;
+  copy.pins = settings.pins;
+  copy.connect_timeout = settings.connect_timeout;
+  copy.request_timeout = settings.request_timeout;
+  copy.low_speed_time = settings.low_speed_time;
+  copy.retry_timeout = settings.retry_timeout;
+  copy.splay = settings.splay;
+  copy.max_answer_bytes = settings.max_answer_bytes;
+  copy.user_agent = settings.user_agent;
+  return copy;
+}
+
 // Receives one line per retry, without the "dotenv-run: " prefix.
 using Notice = std::function<void(std::string_view)>;
 

@@ -1,4 +1,4 @@
-// The libcurl wrapper: global set-up without key logging, and one verified, bounded HTTPS GET.
+// The libcurl wrapper: one verified, bounded HTTPS request of any method, its answer's headers read after it.
 #include "api/http.hpp"
 
 #include <curl/curl.h>
@@ -52,7 +52,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   SecretString& body = t->response->body;
   long status = 0;
   curl_easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &status);
-  if (status != 200) {
+  if (status < 200 || status >= 300) {
     if (body.capacity() < kMaxErrorBody) body.reserve(kMaxErrorBody);
     body.append(data, std::min(n, kMaxErrorBody - body.size()));
     return n;  // the rest is read and dropped, so the connection stays usable
@@ -77,39 +77,6 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   }
   body.append(data, n);
   return n;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
-  return s;
-}
-
-bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
-}
-
-size_t on_header(char* data, size_t size, size_t count, void* user) {
-  auto* r = static_cast<Transfer*>(user)->response;
-  const std::string_view line(data, size * count);
-  if (line.starts_with("HTTP/")) {
-    // A new status line (after a proxy's CONNECT answer or a 100): forget the last one's headers.
-    r->retry_after.clear();
-    r->request_id.clear();
-    r->location.clear();
-    r->content_type.clear();
-    return size * count;
-  }
-  const auto colon = line.find(':');
-  if (colon == std::string_view::npos) return size * count;
-  const std::string_view name = trim(line.substr(0, colon));
-  const std::string_view value = trim(line.substr(colon + 1)).substr(0, 256);
-  if (same_name(name, "Retry-After")) r->retry_after = value;
-  else if (same_name(name, "X-Request-Id")) r->request_id = value;
-  else if (same_name(name, "Location")) r->location = value;
-  else if (same_name(name, "Content-Type")) r->content_type = value;
-  return size * count;
 }
 
 TransportError classify(CURLcode code, bool too_large) {
@@ -188,77 +155,181 @@ CurlHttpClient::CurlHttpClient() {
 
 CurlHttpClient::~CurlHttpClient() { curl_easy_cleanup(handle_); }
 
-HttpResponse CurlHttpClient::get(const HttpRequest& request, std::pmr::memory_resource* body_memory) {
-  HttpResponse response(body_memory);
-  Transfer transfer{handle_, &response, request.max_body};
-  char error_buffer[CURL_ERROR_SIZE] = {};
+namespace {
 
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
-  auto add_header = [&](const char* line) {
-    curl_slist* next = curl_slist_append(headers.get(), line);
-    if (next == nullptr) throw std::bad_alloc();
-    (void)headers.release();
-    headers.reset(next);
-  };
-  add_header("Accept: application/json");
+// Every option is checked: a libcurl built without, say, pinning must fail loudly, not skip it.
+template <typename T>
+void set_option(CURL* h, CURLoption option, const char* name, T value) {
+  if (curl_easy_setopt(h, option, value) != CURLE_OK)
+    throw Error(kExitSoftware, std::string("this libcurl does not support ") + name);
+}
+#define DOTENV_SET(handle, option, value) set_option(handle, option, #option, value)
+
+using HeaderList = std::unique_ptr<curl_slist, SlistDeleter>;
+
+void add_header(HeaderList& headers, const char* line) {
+  curl_slist* next = curl_slist_append(headers.get(), line);
+  if (next == nullptr) throw std::bad_alloc();
+  (void)headers.release();
+  headers.reset(next);
+}
+
+// Accept, Content-Type (or none: libcurl would label a body as a form), no Expect (no
+// 1 s wait for a 100 Continue) and the bearer token, built in wiped memory.
+HeaderList request_headers(const HttpRequest& request, std::pmr::memory_resource* memory) {
+  HeaderList headers;
+  add_header(headers, "Accept: application/json");
+  switch (request.body_type) {
+    case BodyType::kJson: add_header(headers, "Content-Type: application/json"); break;
+    case BodyType::kForm: add_header(headers, "Content-Type: application/x-www-form-urlencoded"); break;
+    case BodyType::kNone: add_header(headers, "Content-Type:"); break;
+  }
+  add_header(headers, "Expect:");
   if (!request.bearer_token.empty()) {
-    SecretString line("Authorization: Bearer ", body_memory);
+    SecretString line("Authorization: Bearer ", memory);
     line.append(request.bearer_token);
-    add_header(line.c_str());
+    add_header(headers, line.c_str());
     wipe(line.data(), line.size());
   }
+  return headers;
+}
 
-  CURL* h = handle_;
-  curl_easy_reset(h);
-  // The handle points at our locals (headers, error buffer, transfer state) until reset;
-  // reset keeps the connection cache, so a retry can reuse a kept-alive connection.
-  const std::unique_ptr<void, void (*)(CURL*)> reset_after(h, curl_easy_reset);
-  // Every option is checked: a libcurl built without, say, pinning must fail loudly, not skip it.
-  auto set = [h](CURLoption option, const char* name, auto value) {
-    if (curl_easy_setopt(h, option, value) != CURLE_OK)
-      throw Error(kExitSoftware, std::string("this libcurl does not support ") + name);
-  };
-  set(CURLOPT_URL, "CURLOPT_URL", request.url.c_str());
-  set(CURLOPT_PROTOCOLS_STR, "CURLOPT_PROTOCOLS_STR", "https");
-  set(CURLOPT_REDIR_PROTOCOLS_STR, "CURLOPT_REDIR_PROTOCOLS_STR", "https");
-  set(CURLOPT_FOLLOWLOCATION, "CURLOPT_FOLLOWLOCATION", 0L);
-  set(CURLOPT_SSL_VERIFYPEER, "CURLOPT_SSL_VERIFYPEER", 1L);
-  set(CURLOPT_SSL_VERIFYHOST, "CURLOPT_SSL_VERIFYHOST", 2L);
+void set_tls_options(CURL* h, const HttpRequest& request) {
+  DOTENV_SET(h, CURLOPT_PROTOCOLS_STR, "https");
+  DOTENV_SET(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+  DOTENV_SET(h, CURLOPT_FOLLOWLOCATION, 0L);
+  DOTENV_SET(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  DOTENV_SET(h, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!request.ca_file.empty()) {
-    set(CURLOPT_CAINFO, "CURLOPT_CAINFO", request.ca_file.c_str());
-    set(CURLOPT_CAPATH, "CURLOPT_CAPATH", static_cast<const char*>(nullptr));
+    DOTENV_SET(h, CURLOPT_CAINFO, request.ca_file.c_str());
+    DOTENV_SET(h, CURLOPT_CAPATH, static_cast<const char*>(nullptr));
   } else if (!system_ca_directory().empty()) {
     // Loading the whole bundle costs tens of milliseconds per launch; the hashed
     // directory is read lazily, one issuer at a time.
-    set(CURLOPT_CAINFO, "CURLOPT_CAINFO", static_cast<const char*>(nullptr));
-    set(CURLOPT_CAPATH, "CURLOPT_CAPATH", system_ca_directory().c_str());
+    DOTENV_SET(h, CURLOPT_CAINFO, static_cast<const char*>(nullptr));
+    DOTENV_SET(h, CURLOPT_CAPATH, system_ca_directory().c_str());
   }
-  if (!request.pinned_public_keys.empty())
-    set(CURLOPT_PINNEDPUBLICKEY, "CURLOPT_PINNEDPUBLICKEY", request.pinned_public_keys.c_str());
-  set(CURLOPT_SSL_CTX_FUNCTION, "CURLOPT_SSL_CTX_FUNCTION", harden_ssl_context);
-  set(CURLOPT_SOCKOPTFUNCTION, "CURLOPT_SOCKOPTFUNCTION", close_on_exec);
-  set(CURLOPT_CONNECTTIMEOUT_MS, "CURLOPT_CONNECTTIMEOUT_MS", milliseconds(std::min(request.connect_timeout, request.total_timeout)));
-  set(CURLOPT_TIMEOUT_MS, "CURLOPT_TIMEOUT_MS", milliseconds(request.total_timeout));
-  set(CURLOPT_LOW_SPEED_LIMIT, "CURLOPT_LOW_SPEED_LIMIT", 1L);
-  set(CURLOPT_LOW_SPEED_TIME, "CURLOPT_LOW_SPEED_TIME", std::max(1L, static_cast<long>(request.low_speed_time)));
-  set(CURLOPT_MAXFILESIZE_LARGE, "CURLOPT_MAXFILESIZE_LARGE", static_cast<curl_off_t>(request.max_body));
-  set(CURLOPT_HEADEROPT, "CURLOPT_HEADEROPT", static_cast<long>(CURLHEADER_SEPARATE));  // our headers never go to a proxy
-  set(CURLOPT_HTTPHEADER, "CURLOPT_HTTPHEADER", headers.get());
-  set(CURLOPT_USERAGENT, "CURLOPT_USERAGENT", request.user_agent.c_str());
-  set(CURLOPT_ERRORBUFFER, "CURLOPT_ERRORBUFFER", error_buffer);
-  set(CURLOPT_WRITEFUNCTION, "CURLOPT_WRITEFUNCTION", on_body);
-  set(CURLOPT_WRITEDATA, "CURLOPT_WRITEDATA", &transfer);
-  set(CURLOPT_HEADERFUNCTION, "CURLOPT_HEADERFUNCTION", on_header);
-  set(CURLOPT_HEADERDATA, "CURLOPT_HEADERDATA", &transfer);
+  if (!request.pinned_public_keys.empty()) DOTENV_SET(h, CURLOPT_PINNEDPUBLICKEY, request.pinned_public_keys.c_str());
+  DOTENV_SET(h, CURLOPT_SSL_CTX_FUNCTION, harden_ssl_context);
+}
+
+void set_limits(CURL* h, const HttpRequest& request) {
+  DOTENV_SET(h, CURLOPT_SOCKOPTFUNCTION, close_on_exec);
+  DOTENV_SET(h, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(std::min(request.connect_timeout, request.total_timeout)));
+  DOTENV_SET(h, CURLOPT_TIMEOUT_MS, milliseconds(request.total_timeout));
+  DOTENV_SET(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  DOTENV_SET(h, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(request.low_speed_time)));
+  DOTENV_SET(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_body));
+}
+
+// GET, or the method with its body sent straight from the caller's memory (POSTFIELDS
+// does not copy). POST, PUT and PATCH always send a Content-Length, 0 without a body.
+void set_method_and_body(CURL* h, const HttpRequest& request) {
+  const bool has_body = !request.body.empty() || request.method == Method::kPost ||
+                        request.method == Method::kPut || request.method == Method::kPatch;
+  if (request.method == Method::kGet && request.body.empty()) {
+    DOTENV_SET(h, CURLOPT_HTTPGET, 1L);
+    return;
+  }
+  if (has_body) {
+    DOTENV_SET(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    DOTENV_SET(h, CURLOPT_POSTFIELDS, request.body.empty() ? "" : request.body.data());
+  }
+  if (request.method != Method::kPost) DOTENV_SET(h, CURLOPT_CUSTOMREQUEST, method_name(request.method));
+}
+
+void set_callbacks(CURL* h, const HttpRequest& request, Transfer& transfer, curl_slist* headers, char* error_buffer) {
+  DOTENV_SET(h, CURLOPT_HEADEROPT, static_cast<long>(CURLHEADER_SEPARATE));  // our headers never go to a proxy
+  DOTENV_SET(h, CURLOPT_HTTPHEADER, headers);
+  DOTENV_SET(h, CURLOPT_USERAGENT, request.user_agent.c_str());
+  DOTENV_SET(h, CURLOPT_ERRORBUFFER, error_buffer);
+  DOTENV_SET(h, CURLOPT_WRITEFUNCTION, on_body);
+  DOTENV_SET(h, CURLOPT_WRITEDATA, &transfer);
+}
+
+#undef DOTENV_SET
+
+// One header of the final answer (not of a proxy's CONNECT answer or a 100), cut at 256 bytes.
+std::string answer_header(CURL* h, const char* name) {
+  curl_header* header = nullptr;
+  if (curl_easy_header(h, name, 0, CURLH_HEADER, -1, &header) != CURLHE_OK || header == nullptr ||
+      header->value == nullptr)
+    return {};
+  return std::string(std::string_view(header->value).substr(0, 256));
+}
+
+void read_answer(CURL* h, HttpResponse& response) {
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
+  response.retry_after = answer_header(h, "Retry-After");
+  response.request_id = answer_header(h, "X-Request-Id");
+  response.location = answer_header(h, "Location");
+  response.content_type = answer_header(h, "Content-Type");
+  response.rate_limit_limit = answer_header(h, "X-RateLimit-Limit");
+  response.rate_limit_remaining = answer_header(h, "X-RateLimit-Remaining");
+}
+
+// Failures that happen before a connection is ready for the request: nothing was sent.
+bool before_sending(TransportError error) {
+  return error == TransportError::kResolve || error == TransportError::kConnect ||
+         error == TransportError::kTlsHandshake || error == TransportError::kTlsVerify ||
+         error == TransportError::kPinMismatch || error == TransportError::kCaFile ||
+         error == TransportError::kRefused;
+}
+
+// Whether any byte of the request may have reached the server. libcurl counts the bytes it
+// wrote (CURLINFO_REQUEST_SIZE) and stamps the moment the request was about to go out
+// (CURLINFO_PRETRANSFER_TIME_T), both reset for each transfer; a timeout before either
+// happened (a connect or handshake that never finished) sent nothing.
+bool request_may_have_been_sent(CURL* h, TransportError error) {
+  if (error == TransportError::kNone) return true;
+  long request_size = 0;
+  curl_off_t pretransfer = 0;
+  curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);
+  curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+  if (request_size > 0) return true;
+  if (before_sending(error)) return false;
+  return pretransfer > 0;
+}
+
+}  // namespace
+
+const char* method_name(Method method) noexcept {
+  switch (method) {
+    case Method::kGet: return "GET";
+    case Method::kPost: return "POST";
+    case Method::kPut: return "PUT";
+    case Method::kPatch: return "PATCH";
+    case Method::kDelete: return "DELETE";
+  }
+  return "GET";
+}
+
+HttpResponse CurlHttpClient::perform(const HttpRequest& request, std::pmr::memory_resource* body_memory) {
+  HttpResponse response(body_memory);
+  Transfer transfer{handle_, &response, request.max_body};
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  const HeaderList headers = request_headers(request, body_memory);
+
+  CURL* h = handle_;
+  curl_easy_reset(h);
+  // The handle points at our locals (headers, error buffer, transfer state, the body) until
+  // reset; reset keeps the connection cache, so a retry can reuse a kept-alive connection.
+  const std::unique_ptr<void, void (*)(CURL*)> reset_after(h, curl_easy_reset);
+  set_option(h, CURLOPT_URL, "CURLOPT_URL", request.url.c_str());
+  set_tls_options(h, request);
+  set_limits(h, request);
+  set_method_and_body(h, request);
+  set_callbacks(h, request, transfer, headers.get(), error_buffer);
 
   const CURLcode code = curl_easy_perform(h);
 
   response.error = classify(code, transfer.too_large);
+  response.request_sent = request_may_have_been_sent(h, response.error);
   if (response.error != TransportError::kNone) {
     response.error_detail = redact_credentials(error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code));
     return response;
   }
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
+  read_answer(h, response);
   return response;
 }
 

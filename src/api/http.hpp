@@ -1,4 +1,4 @@
-// One HTTPS GET through libcurl: TLS always verified, https only, no redirects, bounded in time and size.
+// One HTTPS request through libcurl: TLS always verified, https only, no redirects, bounded in time and size.
 #pragma once
 
 #include <cstddef>
@@ -13,9 +13,26 @@ typedef void CURL;
 
 namespace dotenv_run {
 
+enum class Method { kGet, kPost, kPut, kPatch, kDelete };
+
+// "GET", "POST", ...
+const char* method_name(Method method) noexcept;
+
+// How a request body is labelled (Content-Type).
+enum class BodyType {
+  kNone,  // no body; a POST, PUT or PATCH still sends Content-Length: 0
+  kJson,  // application/json
+  kForm,  // application/x-www-form-urlencoded (the OAuth token endpoint)
+};
+
 struct HttpRequest {
+  Method method = Method::kGet;
   std::string url;
   std::string_view bearer_token;  // a secret: copied into wiped memory only
+  // The body, sent from this memory (never copied by libcurl): may be secret, its owner
+  // decides where its bytes live. Must stay valid until perform() returns.
+  std::string_view body;
+  BodyType body_type = BodyType::kNone;
   std::string ca_file;            // empty: the system store
   std::string pinned_public_keys; // "sha256//...;sha256//..." or empty
   std::string user_agent = "dotenv";
@@ -45,16 +62,21 @@ struct HttpResponse {
   explicit HttpResponse(std::pmr::memory_resource* body_memory) : body(body_memory) {}
   TransportError error = TransportError::kNone;
   std::string error_detail;  // libcurl's message (never secrets; proxy credentials redacted)
+  // False only when no byte of the request can have reached the server: DNS failed, the
+  // connection or the TLS handshake did not complete, or nothing was written to it.
+  // A write that failed with this false is safe to send again.
+  bool request_sent = true;
   long status = 0;
   SecretString body;
-  std::string retry_after, request_id, location, content_type;
+  // Headers of the final answer (each cut at 256 bytes; empty when absent).
+  std::string retry_after, request_id, location, content_type, rate_limit_limit, rate_limit_remaining;
 };
 
-// The seam the resolve loop talks to, so its retries and error mapping test without a network.
+// The seam the API client talks to, so its retries and error mapping test without a network.
 class HttpClient {
  public:
   virtual ~HttpClient() = default;
-  virtual HttpResponse get(const HttpRequest& request, std::pmr::memory_resource* body_memory) = 0;
+  virtual HttpResponse perform(const HttpRequest& request, std::pmr::memory_resource* body_memory) = 0;
 };
 
 // The real client: one easy handle, kept across retries so a kept-alive connection is reused.
@@ -65,7 +87,7 @@ class CurlHttpClient final : public HttpClient {
   CurlHttpClient(const CurlHttpClient&) = delete;
   CurlHttpClient& operator=(const CurlHttpClient&) = delete;
 
-  HttpResponse get(const HttpRequest& request, std::pmr::memory_resource* body_memory) override;
+  HttpResponse perform(const HttpRequest& request, std::pmr::memory_resource* body_memory) override;
 
  private:
   CURL* handle_;

@@ -1,15 +1,12 @@
-// The resolve request: inputs checked before any connection, retries within a deadline, exact failure lines.
+// The resolve request: inputs checked before any connection, one GET with the client's retries, exact failure lines.
 #include "api/resolve.hpp"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
-#include <memory>
 
 #include "api/api_error.hpp"
-#include "core/base64.hpp"
 
 namespace dotenv_run {
 
@@ -36,38 +33,26 @@ void check_slug(std::string_view what, std::string_view slug) {
     throw Error(kExitConfig, fmt::format("the {} \"{}\" is a reserved word, not a slug", what, slug));
 }
 
-std::string escaped(std::string_view text) {
-  std::unique_ptr<char, void (*)(void*)> out(curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size())),
-                                             curl_free);
-  if (!out) throw std::bad_alloc();
-  return out.get();
+std::string resolve_path(const ResolveQuery& query) {
+  std::string path =
+      fmt::format("/api/v1/{}/secrets/resolve?project={}", url_escaped(query.org), url_escaped(query.project));
+  if (query.target) path += "&target=" + url_escaped(*query.target);
+  if (query.environment) path += "&environment=" + url_escaped(*query.environment);
+  path += "&merge=1&include=key";
+  return path;
+}
+
+// A 200 is parsed; any other final answer is the resolve call's own error line.
+ResolveAnswer answer_of(ApiResponse response, const ApiSettings& settings, const ResolveQuery& query) {
+  if (response.status == 200) return parse_resolve_answer(std::move(response.body), query);
+  HttpResponse final_answer(response.body.get_allocator().resource());
+  final_answer.status = response.status;
+  final_answer.body = std::move(response.body);
+  final_answer.request_id = std::move(response.request_id);
+  throw status_error(final_answer, settings, query);
 }
 
 }  // namespace
-
-std::string checked_api_url(std::string_view url) {
-  std::unique_ptr<CURLU, void (*)(CURLU*)> parsed(curl_url(), curl_url_cleanup);
-  if (!parsed) throw std::bad_alloc();
-  const std::string text(url);
-  if (curl_url_set(parsed.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK)
-    throw Error(kExitConfig, "the API URL is not a valid URL (expected https://host[:port][/path])");
-  auto part = [&](CURLUPart which) -> std::string {
-    char* value = nullptr;
-    if (curl_url_get(parsed.get(), which, &value, 0) != CURLUE_OK || value == nullptr) return {};
-    std::string out(value);
-    curl_free(value);
-    return out;
-  };
-  if (part(CURLUPART_SCHEME) != "https") throw Error(kExitConfig, "the API URL must use https://");
-  if (!part(CURLUPART_USER).empty() || !part(CURLUPART_PASSWORD).empty())
-    throw Error(kExitConfig, "the API URL must not contain a user name or password");
-  if (!part(CURLUPART_QUERY).empty() || !part(CURLUPART_FRAGMENT).empty() ||
-      text.find_first_of("?#") != std::string::npos)
-    throw Error(kExitConfig, "the API URL must not contain a query or fragment");
-  std::string base = text;
-  if (base.ends_with('/')) base.pop_back();
-  return base;
-}
 
 void check_query(const ResolveQuery& query) {
   const bool ulid = query.org.size() == 26 && std::all_of(query.org.begin(), query.org.end(), is_crockford) &&
@@ -83,82 +68,26 @@ void check_query(const ResolveQuery& query) {
   }
 }
 
-std::string joined_pins(const std::vector<std::string>& pins) {
-  std::string out;
-  for (const auto& pin : pins) {
-    constexpr std::string_view kPrefix = "sha256//";
-    std::array<unsigned char, 32> digest{};
-    const std::optional<std::size_t> length =
-        pin.starts_with(kPrefix) ? base64_decode_into(std::string_view(pin).substr(kPrefix.size()), digest)
-                                 : std::nullopt;
-    if (length != digest.size())
-      throw Error(kExitConfig, fmt::format("the pin \"{}\" is not sha256// followed by the base64 of 32 bytes",
-                                           sanitized(pin)));
-    if (!out.empty()) out += ';';
-    out += pin;
-  }
-  return out;
+std::string resolve_url(std::string_view base, const ResolveQuery& query) {
+  return std::string(base) + resolve_path(query);
 }
 
-std::string resolve_url(std::string_view base, const ResolveQuery& query) {
-  std::string url = fmt::format("{}/api/v1/{}/secrets/resolve?project={}", base, escaped(query.org), escaped(query.project));
-  if (query.target) url += "&target=" + escaped(*query.target);
-  if (query.environment) url += "&environment=" + escaped(*query.environment);
-  url += "&merge=1&include=key";
-  return url;
+ApiRequest resolve_request(const ResolveQuery& query) {
+  ApiRequest request;
+  request.method = Method::kGet;
+  request.path = resolve_path(query);
+  request.subject.what = "project " + query.project;
+  return request;
 }
 
 ResolveAnswer resolve_with(const ApiSettings& settings, const ResolveQuery& query,
                            std::pmr::memory_resource* secret_mem, const Notice& notice, HttpClient& client,
                            const RetryEnvironment& env, const BackoffPolicy& policy) {
   // Everything that can be refused is refused before the first byte goes out.
-  HttpRequest request;
-  const std::string base = checked_api_url(settings.api_url);
+  checked_api_url(settings.api_url);
   check_query(query);
-  request.url = resolve_url(base, query);
-  request.pinned_public_keys = joined_pins(settings.pins);
-  request.bearer_token = settings.token;
-  request.ca_file = settings.ca_file;
-  request.low_speed_time = settings.low_speed_time;
-  request.max_body = settings.max_answer_bytes;
-  request.user_agent = settings.user_agent;
-
-  if (settings.splay > 0) env.sleep(settings.splay * env.uniform01());
-  const double start = env.monotonic_now();
-  const double deadline = start + settings.retry_timeout;
-  unsigned told_to_wait = 0;  // answers in a row that carried a Retry-After
-  for (unsigned attempt = 1;; ++attempt) {
-    // No attempt may outlive the deadline.
-    request.total_timeout = std::max(0.001, std::min(settings.request_timeout, deadline - env.monotonic_now()));
-    request.connect_timeout = std::min(settings.connect_timeout, request.total_timeout);
-    HttpResponse response = client.get(request, secret_mem);
-
-    std::string last;
-    std::optional<double> retry_after;
-    if (response.error != TransportError::kNone) {
-      if (!retryable(response.error)) throw transport_error(response, settings);
-      last = "error: " + transport_text(response);
-    } else if (response.status == 200) {
-      return parse_resolve_answer(std::move(response.body), query);
-    } else if (response.status == 429 || (response.status >= 500 && response.status < 600)) {
-      last = "answer " + describe_status(response, error_fields(response));
-      if (!response.retry_after.empty()) retry_after = parse_retry_after(response.retry_after, env.wall_now());
-    } else {
-      throw status_error(response, settings, query);
-    }
-
-    told_to_wait = retry_after ? told_to_wait + 1 : 0;
-    const double now = env.monotonic_now();
-    const auto wait = plan_wait(policy, attempt - 1, retry_after, told_to_wait, deadline - now, env.uniform01());
-    if (!wait)
-      throw Error(kExitUnavailable, fmt::format("gave up after {} attempt{} in {:.1f} s: last {}", attempt,
-                                                attempt == 1 ? "" : "s", now - start, last));
-    const std::string what = response.error == TransportError::kNone
-                                 ? fmt::format("API answered {}", response.status)
-                                 : transport_text(response);
-    if (notice) notice(fmt::format("{}; retrying in {:.1f} s (attempt {})", what, *wait, attempt + 1));
-    env.sleep(*wait);
-  }
+  ApiClient api(copied_settings(settings), client, env, notice, policy);
+  return answer_of(api.send_raw(resolve_request(query), secret_mem), settings, query);
 }
 
 namespace {

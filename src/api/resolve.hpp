@@ -1,4 +1,4 @@
-// The resolve call: checked settings and query, one GET with retries, and every failure mapped to an exit code.
+// The resolve call: checked settings and query, one GET through the ApiClient, and every failure mapped to an exit code.
 #pragma once
 
 #include <cstddef>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "api/answer.hpp"
+#include "api/client.hpp"
 #include "core/error.hpp"
 #include "api/connection.hpp"
 #include "api/http.hpp"
@@ -35,14 +36,12 @@ ResolveAnswer resolve_with(const ApiSettings& settings, const ResolveQuery& quer
                            std::pmr::memory_resource* secret_mem, const Notice& notice, HttpClient& client,
                            const RetryEnvironment& environment, const BackoffPolicy& policy = {});
 
-// The base URL with one trailing slash removed; refuses anything but https:// with a host.
-std::string checked_api_url(std::string_view url);
 // Refuses an organization that is not a ULID, a slug outside API.md section 4, or an
 // environment without a target.
 void check_query(const ResolveQuery& query);
-// "sha256//A;sha256//B" for libcurl, after checking each pin's form.
-std::string joined_pins(const std::vector<std::string>& pins);
 // <base>/api/v1/<org>/secrets/resolve?project=..&target=..&environment=..&merge=1&include=key
 std::string resolve_url(std::string_view base, const ResolveQuery& query);
+// The same request for the ApiClient: one GET of that path, about the project.
+ApiRequest resolve_request(const ResolveQuery& query);
 
 }  // namespace dotenv_run

@@ -121,7 +121,7 @@ TEST_CASE("an http:// URL is refused by libcurl without connecting") {
   Listener listener;
   SecretArena arena;
   CurlHttpClient client;
-  const HttpResponse r = client.get(request_to("http://127.0.0.1:" + std::to_string(listener.port) + "/"), arena.resource());
+  const HttpResponse r = client.perform(request_to("http://127.0.0.1:" + std::to_string(listener.port) + "/"), arena.resource());
   CHECK(r.error == TransportError::kRefused);
   CHECK_FALSE(listener.connection_pending());
 }
@@ -152,7 +152,7 @@ TEST_CASE("a refused connection is a connect error, and no socket is left behind
   const int before = open_fd_count();
   {
     CurlHttpClient client;
-    const HttpResponse r = client.get(request_to("https://127.0.0.1:" + std::to_string(port) + "/"), arena.resource());
+    const HttpResponse r = client.perform(request_to("https://127.0.0.1:" + std::to_string(port) + "/"), arena.resource());
     CHECK(r.error == TransportError::kConnect);
     CHECK(r.error_detail.find("127.0.0.1") != std::string::npos);
   }
@@ -168,7 +168,7 @@ TEST_CASE("a server that never answers the TLS handshake times out, and its sock
     HttpRequest request = request_to("https://127.0.0.1:" + std::to_string(silent.port) + "/");
     request.connect_timeout = 0.3;
     request.total_timeout = 0.3;
-    const HttpResponse r = client.get(request, arena.resource());
+    const HttpResponse r = client.perform(request, arena.resource());
     CHECK(r.error == TransportError::kTimeout);
   }
   CHECK(open_fd_count() == before);
@@ -177,7 +177,7 @@ TEST_CASE("a server that never answers the TLS handshake times out, and its sock
 TEST_CASE("an unknown host is a DNS error") {
   SecretArena arena;
   CurlHttpClient client;
-  const HttpResponse r = client.get(request_to("https://no-such-host.invalid/"), arena.resource());
+  const HttpResponse r = client.perform(request_to("https://no-such-host.invalid/"), arena.resource());
   CHECK(r.error == TransportError::kResolve);
 }
 
@@ -189,7 +189,7 @@ TEST_CASE("a CA file that does not exist is a CA error") {
   request.ca_file = "/nonexistent/ca.pem";
   request.connect_timeout = 0.5;
   request.total_timeout = 0.5;
-  const HttpResponse r = client.get(request, arena.resource());
+  const HttpResponse r = client.perform(request, arena.resource());
   // OpenSSL reads the CA file once the TCP connection is up, before the handshake.
   CHECK(r.error == TransportError::kCaFile);
 }
