@@ -17,22 +17,6 @@ bool is_crockford(char c) {
   return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' && c != 'O' && c != 'U');
 }
 
-void check_slug(std::string_view what, std::string_view slug) {
-  static constexpr std::array<std::string_view, 7> kReserved{"projects", "targets", "environments", "secrets",
-                                                             "key",      "versions", "resolve"};
-  const bool shape_ok = !slug.empty() && slug.size() <= 64 &&
-                        std::all_of(slug.begin(), slug.end(), [](char c) {
-                          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-                        }) &&
-                        slug.front() != '_' && slug.front() != '-';
-  if (!shape_ok)
-    throw Error(kExitConfig, fmt::format("the {} \"{}\" is not a valid slug (a lowercase letter or digit, then up to 63 "
-                                         "lowercase letters, digits, '_' or '-')",
-                                         what, sanitized(slug)));
-  if (std::find(kReserved.begin(), kReserved.end(), slug) != kReserved.end())
-    throw Error(kExitConfig, fmt::format("the {} \"{}\" is a reserved word, not a slug", what, slug));
-}
-
 std::string resolve_path(const ResolveQuery& query) {
   std::string path =
       fmt::format("/api/v1/{}/secrets/resolve?project={}", url_escaped(query.org), url_escaped(query.project));
@@ -54,12 +38,32 @@ ResolveAnswer answer_of(ApiResponse response, const ApiSettings& settings, const
 
 }  // namespace
 
-void check_query(const ResolveQuery& query) {
-  const bool ulid = query.org.size() == 26 && std::all_of(query.org.begin(), query.org.end(), is_crockford) &&
-                    query.org.front() >= '0' && query.org.front() <= '7';
+void check_organization_id(std::string_view org) {
+  const bool ulid = org.size() == 26 && std::all_of(org.begin(), org.end(), is_crockford) && org.front() >= '0' &&
+                    org.front() <= '7';
   if (!ulid)
     throw Error(kExitConfig, fmt::format("the organization \"{}\" is not a ULID (26 characters of Crockford base32)",
-                                         sanitized(query.org)));
+                                         sanitized(org)));
+}
+
+void check_slug(std::string_view what, std::string_view slug) {
+  static constexpr std::array<std::string_view, 7> kReserved{"projects", "targets", "environments", "secrets",
+                                                             "key",      "versions", "resolve"};
+  const bool shape_ok = !slug.empty() && slug.size() <= 64 &&
+                        std::all_of(slug.begin(), slug.end(), [](char c) {
+                          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+                        }) &&
+                        slug.front() != '_' && slug.front() != '-';
+  if (!shape_ok)
+    throw Error(kExitConfig, fmt::format("the {} \"{}\" is not a valid slug (a lowercase letter or digit, then up to 63 "
+                                         "lowercase letters, digits, '_' or '-')",
+                                         what, sanitized(slug)));
+  if (std::find(kReserved.begin(), kReserved.end(), slug) != kReserved.end())
+    throw Error(kExitConfig, fmt::format("the {} \"{}\" is a reserved word, not a slug", what, slug));
+}
+
+void check_query(const ResolveQuery& query) {
+  check_organization_id(query.org);
   check_slug("project", query.project);
   if (query.target) check_slug("target", *query.target);
   if (query.environment) {
