@@ -1,4 +1,4 @@
-# Blob sealing (API.md section 8), key proofs, ULIDs and timestamps for the local dotEnv Cloud server.
+# Blob sealing (docs/api.md section 8), key proofs, ULIDs and timestamps for the local dotEnv Cloud server.
 import base64
 import binascii
 import datetime
@@ -15,10 +15,10 @@ NONCE_BYTES = bindings.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES  # 24
 TAG_BYTES = bindings.crypto_aead_xchacha20poly1305_ietf_ABYTES  # 16
 KEY_BYTES = 32
 PROOF_ITERATIONS = 210000
-BLOB_RE = re.compile(r"^dcv1:([1-9][0-9]{0,8}):([A-Za-z0-9+/]+={0,2})$")
+BLOB_RE = re.compile(r"dcv1:([1-9][0-9]{0,8}):([A-Za-z0-9+/]+={0,2})")  # fullmatch only
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-ULID_RE = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
+ULID_RE = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")  # fullmatch only
 
 
 def ulid():
@@ -28,7 +28,7 @@ def ulid():
 
 
 def is_ulid(text):
-    return isinstance(text, str) and ULID_RE.match(text) is not None
+    return isinstance(text, str) and ULID_RE.fullmatch(text) is not None
 
 
 def now_iso(at=None):
@@ -99,7 +99,7 @@ def parse_blob(blob):
     """
     if not isinstance(blob, str):
         return None
-    match = BLOB_RE.match(blob)
+    match = BLOB_RE.fullmatch(blob)
     if match is None:
         return None
     raw = unb64(match.group(2))

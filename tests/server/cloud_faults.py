@@ -6,38 +6,7 @@ import time
 
 import cloud_crypto as crypto
 import cloud_http as http
-
-ACTIONS = ("respond", "pass", "drop", "reset", "truncate", "huge", "drip", "flip_bit", "redirect", "non_json")
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "*")
-
-
-class ScriptError(Exception):
-    pass
-
-
-def _check_entry(entry, index):
-    where = f"responses[{index}]"
-    if not isinstance(entry, dict):
-        raise ScriptError(f"{where} must be an object")
-    action = entry.get("action", "respond" if "status" in entry else None)
-    if action not in ACTIONS:
-        raise ScriptError(f"{where}.action must be one of {', '.join(ACTIONS)}")
-    entry = dict(entry, action=action)
-    if action == "respond" and not isinstance(entry.get("status"), int):
-        raise ScriptError(f"{where}.status must be an integer")
-    if action == "redirect":
-        if entry.setdefault("status", 302) not in (301, 302, 303, 307, 308) or not isinstance(entry.get("location"), str):
-            raise ScriptError(f"{where}: a redirect needs a 3xx status and a location")
-    for field in ("delay", "interval"):
-        if field in entry and (not isinstance(entry[field], (int, float)) or entry[field] < 0):
-            raise ScriptError(f"{where}.{field} must be a number of seconds")
-    times = entry.get("times", 1)
-    if not isinstance(times, int) or times < 1:
-        raise ScriptError(f"{where}.times must be a positive integer")
-    if "retry_after" in entry and not isinstance(entry["retry_after"], (str, int)):
-        raise ScriptError(f"{where}.retry_after must be a string or an integer")
-    entry["_left"] = times
-    return entry
+from cloud_scripts import check_script
 
 
 class Faults:
@@ -52,20 +21,11 @@ class Faults:
         self.tls_failed = 0
 
     def add_script(self, body):
-        if not isinstance(body, dict):
-            raise ScriptError("the body must be a JSON object")
-        path, method = body.get("path"), body.get("method", "*")
-        if not isinstance(path, str) or not (path.startswith("/") or path == "*"):
-            raise ScriptError("path must be an absolute path (no query) or *")
-        if method not in METHODS:
-            raise ScriptError(f"method must be one of {', '.join(METHODS)}")
-        responses = body.get("responses")
-        if not isinstance(responses, list) or not responses:
-            raise ScriptError("responses must be a non-empty list")
-        entries = [_check_entry(entry, index) for index, entry in enumerate(responses)]
+        """Queues the entries of a POST /__control/script body; raises cloud_scripts.ScriptError."""
+        method, path, entries, replace = check_script(body)
         with self.lock:
             queue = self.scripts.setdefault((method, path), [])
-            if body.get("replace"):
+            if replace:
                 queue.clear()
             queue.extend(entries)
             return len(queue)

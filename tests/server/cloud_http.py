@@ -1,20 +1,36 @@
 # Request, Response and the Laravel-style error answers shared by every handler.
 import json
 import secrets
+import sys
+import traceback
 
 
 class Request:
-    def __init__(self, method, path, query, headers, body, client_ip):
+    def __init__(self, method, path, query, headers, client_ip, framing=None, malformed=None):
         self.method = method
         self.path = path
         self.query = query  # dict: name -> last value
         self.headers = headers  # email.message.Message (case-insensitive)
-        self.body = body
         self.client_ip = client_ip
+        self.framing = framing  # a cloud_body.Body, read on demand; None: no body
+        self.malformed = malformed or (framing.error if framing is not None else None)  # ApiError (400, ...)
+        self.body = b""  # the bytes, once read_body() ran
         self.json = None  # the parsed body, once a handler asked for it
 
     def header(self, name, default=None):
         return self.headers.get(name, default)
+
+    @property
+    def has_body(self):
+        return self.framing is not None and self.framing.present
+
+    def read_body(self):
+        """Raises the malformed-request error, 413, or cloud_body.ClientGone; see cloud_body.Body.read."""
+        if self.malformed is not None:
+            raise self.malformed
+        if self.framing is not None:
+            self.body = self.framing.read()
+        return self.body
 
 
 class Response:
@@ -85,6 +101,13 @@ def ok(data, status=200):
 
 def no_content():
     return Response(204)
+
+
+def internal_error():
+    """A 500 for a bug (call it in an except block): the traceback goes to stderr, where test_server.py
+    looks for it, and the client gets the error shape."""
+    traceback.print_exc(file=sys.stderr)
+    return Response(500, {"message": "Internal server error.", "error": "internal"})
 
 
 def request_id():

@@ -2,7 +2,7 @@
 import cloud_crypto as crypto
 import cloud_http as http
 from cloud_store import KeyVersion
-from cloud_validate import Fields, check_blob, paginate, proof_params
+from cloud_validate import Fields, check_blob, is_integer, paginate, proof_params
 from cloud_views import key_info, version_json
 
 
@@ -34,13 +34,18 @@ def rotate(ctx):
     _mode(project, "server", "reencrypt")
     old = project.keys[-1]
     new = KeyVersion(old.version + 1, key=crypto.new_key())
-    count = 0
+    opened = []  # every blob is opened before any is changed: a blob that does not open changes nothing
     for level in project.walk():
         if level.blob is not None:
-            plaintext = crypto.open_blob(old.key, ctx.org.id, level.id, level.blob)
-            level.blob = crypto.seal(new.key, new.version, ctx.org.id, level.id, plaintext)
-            level.key_version = new.version
-            count += 1
+            try:
+                opened.append((level, crypto.open_blob(old.key, ctx.org.id, level.id, level.blob)))
+            except ValueError:
+                raise http.conflict("conflict", f"The {level.kind} {level.slug} holds a blob that does not open "
+                                                f"with key version {old.version}; nothing was rotated.") from None
+    for level, plaintext in opened:
+        level.blob = crypto.seal(new.key, new.version, ctx.org.id, level.id, plaintext)
+        level.key_version = new.version
+    count = len(opened)
     old.retired_at = crypto.now_iso()
     project.keys.append(new)
     return http.ok({"mode": "server", "version": new.version, "created_at": new.created_at,
@@ -70,13 +75,15 @@ def reencrypt(ctx):
         levels = []
     for index, item in enumerate(levels):
         where = f"levels.{index}"
-        if not isinstance(item, dict) or item.get("id") not in by_id:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or item["id"] not in by_id:
             fields.add(f"{where}.id", "The id must be a level of this project.")
             continue
         if item["id"] in plan:
             fields.add(f"{where}.id", "The level is listed twice.")
             continue
         check_blob(fields, item.get("blob"), key_version, key_version, f"{where}.blob")
+        if item.get("base_version") is not None and not is_integer(item["base_version"], 0):
+            fields.add(f"{where}.base_version", "The base_version must be an integer of at least 0.")
         plan[item["id"]] = item
     missing = with_blob - set(plan)
     if missing and isinstance(body.get("levels"), list):
@@ -120,19 +127,26 @@ def replace_retired(ctx):
     if not isinstance(items, list) or not items:
         fields.add("versions", "The versions must be a non-empty list of {id, blob, key_version}.")
         items = []
+    seen = set()
     for index, item in enumerate(items):
         where = f"versions.{index}"
-        if not isinstance(item, dict) or item.get("id") not in retired:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or item["id"] not in retired:
             fields.add(f"{where}.id", "The id must be a backup version under a retired key.")
             continue
+        if item["id"] in seen:
+            fields.add(f"{where}.id", "The version is listed twice.")
+            continue
+        seen.add(item["id"])
         key_version = item.get("key_version")
-        if not isinstance(key_version, int) or isinstance(key_version, bool):
+        if not is_integer(key_version):
             fields.add(f"{where}.key_version", "The key_version must be an integer.")
             continue
         check_blob(fields, item.get("blob"), key_version, current, f"{where}.blob")
+    proof = body.get("key_proof")
+    if proof is not None and not isinstance(proof, str):
+        fields.add("key_proof", "The key_proof must be a string.")
     fields.check()
     if project.encryption == "client":
-        proof = body.get("key_proof")
         if proof is not None and not crypto.proofs_equal(proof, project.keys[-1].key_proof["proof"]):
             raise http.conflict("key_proof_mismatch", f"The key proof does not match project {project.slug}.")
     for item in items:

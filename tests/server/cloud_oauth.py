@@ -1,19 +1,21 @@
 # OAuth: an authorize URL that approves at once, and the token endpoint (PKCE S256 codes, refresh tokens).
 import base64
 import hashlib
-import json
 import re
 import secrets
 import time
 import urllib.parse
 
 import cloud_http as http
+import cloud_json
 from cloud_store import Token, new_token_value
 
 CODE_TTL = 60
 REFRESH_TTL = 30 * 24 * 3600
-VERIFIER_RE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
+VERIFIER_RE = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # fullmatch only: `$` also matches before a final \n
+CHALLENGE_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+URI_RE = re.compile(r"[!-~]+")  # printable ASCII, no space
 
 
 def _oauth_error(status, description, error="invalid_request"):
@@ -24,14 +26,26 @@ def _with_query(uri, params):
     return uri + ("&" if "?" in uri else "?") + urllib.parse.urlencode(params)
 
 
+def _loopback(uri):
+    """Whether uri is an http:// URL on a loopback host with a valid port and no fragment, in printable
+    ASCII (it goes into a Location header as is: a CR or LF there would add headers)."""
+    if not URI_RE.fullmatch(uri) or "#" in uri:
+        return False
+    try:
+        parsed = urllib.parse.urlsplit(uri)
+        parsed.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+    except ValueError:  # also "Invalid IPv6 URL"
+        return False
+    return parsed.scheme == "http" and parsed.hostname in LOOPBACK_HOSTS
+
+
 def authorize(app, request):
     """Approves at once as the --oauth-user (or login_hint) and redirects to the loopback redirect_uri."""
     if request.method != "GET":
         return _oauth_error(405, "Use GET.")
     query = request.query
     redirect_uri = query.get("redirect_uri", "")
-    parsed = urllib.parse.urlsplit(redirect_uri)
-    if parsed.scheme != "http" or parsed.hostname not in LOOPBACK_HOSTS:
+    if not _loopback(redirect_uri):
         return _oauth_error(400, "The redirect_uri must be an http:// loopback address.")
     state = query.get("state")
 
@@ -46,7 +60,7 @@ def authorize(app, request):
     if not query.get("client_id"):
         return refuse("The client_id is required.")
     challenge = query.get("code_challenge", "")
-    if query.get("code_challenge_method") != "S256" or not re.match(r"^[A-Za-z0-9_-]{43}$", challenge):
+    if query.get("code_challenge_method") != "S256" or not CHALLENGE_RE.fullmatch(challenge):
         return refuse("A code_challenge with code_challenge_method S256 is required.")
     store = app.store
     with store.lock:
@@ -64,13 +78,13 @@ def authorize(app, request):
     return http.Response(302, None, {"Location": _with_query(redirect_uri, params)})
 
 
-def _form(request):
+def _form(request, raw):
     content_type = (request.header("Content-Type") or "").split(";")[0].strip().lower()
     try:
         if content_type == "application/json":
-            body = json.loads(request.body or b"{}")
+            body = cloud_json.decode(raw or b"{}")
         elif content_type == "application/x-www-form-urlencoded":
-            body = dict(urllib.parse.parse_qsl(request.body.decode("utf-8")))
+            body = dict(urllib.parse.parse_qsl(raw.decode("utf-8")))
         else:
             return None
     except (ValueError, UnicodeDecodeError):
@@ -93,22 +107,33 @@ def _s256(verifier):
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode()
 
 
-def token_endpoint(app, request):
+def _malformed(body, names):
+    """The 400 description for missing or non-string fields, or None."""
+    missing = [name for name in names if body.get(name) in (None, "")]
+    if missing:
+        return f"Missing {', '.join(missing)}."
+    wrong = [name for name in names if not isinstance(body[name], str)]
+    if wrong:
+        return f"The {', '.join(wrong)} must be {'a string' if len(wrong) == 1 else 'strings'}."
+    return None
+
+
+def token_endpoint(app, request, raw):
     if request.method != "POST":
         return _oauth_error(405, "Use POST.")
-    body = _form(request)
+    body = _form(request, raw)
     if body is None:
         return _oauth_error(400, "The body must be a JSON object or a form.")
     grant = body.get("grant_type")
     store = app.store
     with store.lock:
         if grant == "authorization_code":
-            missing = [f for f in ("code", "client_id", "code_verifier", "redirect_uri") if not body.get(f)]
-            if missing:
-                return _oauth_error(400, f"Missing {', '.join(missing)}.")
-            if not isinstance(body["code_verifier"], str) or not VERIFIER_RE.match(body["code_verifier"]):
+            problem = _malformed(body, ("code", "client_id", "code_verifier", "redirect_uri"))
+            if problem:
+                return _oauth_error(400, problem)
+            if not VERIFIER_RE.fullmatch(body["code_verifier"]):
                 return _oauth_error(400, "The code_verifier must be 43 to 128 unreserved characters.")
-            entry = store.auth_codes.pop(body["code"], None) if isinstance(body["code"], str) else None
+            entry = store.auth_codes.pop(body["code"], None)
             if entry is None or entry["expires"] < time.time():
                 return _oauth_error(401, "The authorization code is invalid, used or expired.")
             if entry["client_id"] != body["client_id"] or entry["redirect_uri"] != body["redirect_uri"]:
@@ -117,11 +142,10 @@ def token_endpoint(app, request):
                 return _oauth_error(401, "The code_verifier does not match the code_challenge.")
             return _issue(app, entry["user"], entry["client_id"])
         if grant == "refresh_token":
-            missing = [f for f in ("refresh_token", "client_id") if not body.get(f)]
-            if missing:
-                return _oauth_error(400, f"Missing {', '.join(missing)}.")
-            value = body["refresh_token"]
-            entry = store.refresh_tokens.pop(value, None) if isinstance(value, str) else None
+            problem = _malformed(body, ("refresh_token", "client_id"))
+            if problem:
+                return _oauth_error(400, problem)
+            entry = store.refresh_tokens.pop(body["refresh_token"], None)
             if entry is None or entry["expires"] < time.time() or entry["client_id"] != body["client_id"]:
                 return _oauth_error(401, "The refresh token is invalid, used or expired.")
             return _issue(app, entry["user"], entry["client_id"])

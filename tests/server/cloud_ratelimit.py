@@ -1,4 +1,4 @@
-# Fixed-window request counters per organization, user or client IP (API.md section 3).
+# Fixed-window request counters per organization, user or client IP (docs/api.md section 3).
 import math
 import threading
 import time

@@ -1,8 +1,8 @@
 # The /api/v1 router: short and deprecated long paths, authentication, rate limits, content negotiation.
-import json
 import urllib.parse
 
 import cloud_http as http
+import cloud_json
 import cloud_keys as keys
 import cloud_oauth as oauth
 import cloud_resources as resources
@@ -55,7 +55,6 @@ ROUTES = [
 ]
 ROUTES = [(method, pattern.split("/"), handler, auth) for method, pattern, handler, auth in ROUTES]
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-MAX_BODY = 8 * 1024 * 1024
 
 
 def long_to_short(segments):
@@ -180,9 +179,9 @@ class Context:
                 self.request.json = {}
             else:
                 try:
-                    self.request.json = json.loads(self.request.body)
-                except (ValueError, UnicodeDecodeError):
-                    raise http.validation({"body": ["The request body is not valid JSON."]})
+                    self.request.json = cloud_json.decode(self.request.body)
+                except cloud_json.JsonError as error:
+                    raise http.validation({"body": [str(error)]}) from None
                 if not isinstance(self.request.json, dict):
                     raise http.validation({"body": ["The request body must be a JSON object."]})
         return self.request.json
@@ -205,17 +204,29 @@ class App:
         return org if org.id == token.org_id else None
 
     def handle(self, request):
+        """Every answer gets an X-Request-Id; /api/v1 and the token endpoint also get rate-limit headers."""
+        response = self._route(request)
+        response.headers["X-Request-Id"] = http.request_id()
+        return response
+
+    def _route(self, request):
         try:
-            if request.path == "/oauth/authorize":
-                return oauth.authorize(self, request)
             if request.path == "/api/oauth/token":
                 return self._limited(request, ("oauth", request.client_ip), self.config.oauth_rate_limit,
-                                     lambda: oauth.token_endpoint(self, request))
+                                     lambda: oauth.token_endpoint(self, request, request.read_body()))
             if request.path == "/api/v1" or request.path.startswith("/api/v1/"):
                 return self._api(request)
-            raise http.not_found("The route")
+            if request.malformed is not None:
+                raise request.malformed
+            if request.path == "/oauth/authorize":
+                return oauth.authorize(self, request)
+            raise http.not_found("Route")
         except http.ApiError as error:
             return error.response()
+        except OSError:
+            raise  # the client went away (cloud_body.ClientGone, a timeout): no answer
+        except Exception:  # noqa: BLE001 - a handler bug is a 500 with the usual headers, not a dropped connection
+            return http.internal_error()
 
     def _limited(self, request, key, limit, produce):
         allowed, remaining, retry_after = self.limiter.hit(key, limit, self.config.rate_window)
@@ -228,6 +239,10 @@ class App:
                 response = produce()
             except http.ApiError as error:
                 response = error.response()
+            except OSError:
+                raise
+            except Exception:  # noqa: BLE001 - see _route
+                response = http.internal_error()
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
@@ -259,9 +274,8 @@ class App:
         with self.store.lock:
             token, problem = self._token(request)
             key, limit = self._rate_key(request, token, segments)
-            response = self._limited(request, key, limit, lambda: self._dispatch(request, token, problem,
-                                                                                  route, route_error))
-        response.headers["X-Request-Id"] = http.request_id()
+        response = self._limited(request, key, limit, lambda: self._dispatch(request, token, problem,
+                                                                              route, route_error))
         if deprecated:
             response.headers["Deprecation"] = "true"
         return response
@@ -279,6 +293,10 @@ class App:
         return ("org", org.id), self.config.org_rate_limit(org, self.store.plan(org.plan))
 
     def _dispatch(self, request, token, problem, route, route_error):
+        """The checks of the request line and headers, then the body is read (outside the store lock, so
+        a slow client holds up only its own thread), then the handler runs under the lock."""
+        if request.malformed is not None:
+            raise request.malformed
         if not accepts_json(request.header("Accept")):
             raise http.ApiError(406, "not_acceptable", "This API only answers application/json.")
         if route_error is not None:
@@ -290,8 +308,8 @@ class App:
             raise http.unauthenticated("Unauthenticated." if problem == "missing" else "The token is invalid.")
         if request.method in WRITE_METHODS:
             content_type = request.header("Content-Type")
-            if (request.body or content_type is not None) and not is_json_type(content_type):
+            if (request.has_body or content_type is not None) and not is_json_type(content_type):
                 raise http.ApiError(415, "unsupported_media_type", "Write requests must send application/json.")
-        if len(request.body) > MAX_BODY:
-            raise http.ApiError(413, "payload_too_large", "The request body is too large.")
-        return handler(Context(self, request, token, params))
+        request.read_body()  # 413 from Content-Length before a byte is read; 400 for a malformed chunk
+        with self.store.lock:
+            return handler(Context(self, request, token, params))

@@ -169,7 +169,11 @@ def restore_version(ctx):
             raise http.conflict("conflict", f"The version is sealed with retired key version {saved.key_version}; "
                                             "re-encrypt it through key/retired-versions first.")
         old_key = next(k for k in project.keys if k.version == saved.key_version)
-        plaintext = crypto.open_blob(old_key.key, ctx.org.id, level.id, blob)
+        try:
+            plaintext = crypto.open_blob(old_key.key, ctx.org.id, level.id, blob)
+        except ValueError:
+            raise http.conflict("conflict", f"The version does not open with key version {saved.key_version}, so it "
+                                            f"cannot be sealed again with key version {current.version}.") from None
         blob = crypto.seal(current.key, current.version, ctx.org.id, level.id, plaintext)
     _check_base_version(level, base_version)
     level.write(ctx.org, blob, current.version)

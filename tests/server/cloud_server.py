@@ -1,21 +1,23 @@
-# The HTTPS server: TLS per connection, HTTP/1.1 handling, fault execution and the control endpoint.
+# The HTTPS server: TLS per connection, HTTP/1.1 handling, routing to the app, the control endpoint or a fault.
+import email.message
 import http.server
-import json
 import socket
 import ssl
-import struct
-import sys
 import time
-import traceback
 import urllib.parse
 
-import cloud_faults as faults
+import cloud_body
+import cloud_control
 import cloud_http as http_types
+from cloud_fault_wire import CHUNK, FaultWire
 
 HANDSHAKE_TIMEOUT = 10
 IDLE_TIMEOUT = 30
-CHUNK = 64 * 1024
+LINGER = 2
 REASONS = {422: "Unprocessable Content", 429: "Too Many Requests"}
+ERROR_NAMES = {414: "uri_too_long", 431: "request_header_fields_too_large", 505: "http_version_not_supported"}
+ERROR_MESSAGES = {414: "The request line is too long.", 431: "A header line is too long, or there are too many.",
+                  505: "Only HTTP/1.x is supported."}
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -57,7 +59,7 @@ class Server(http.server.ThreadingHTTPServer):
             self.shutdown_request(tls)
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(FaultWire, http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "dotenv-cloud-local/1"
 
@@ -67,38 +69,79 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
 
-    def do_GET(self):
-        self._serve()
+    def __getattr__(self, name):
+        """Every method (OPTIONS, TRACE, FOO ...) reaches the app, which answers 404 or 405 with Allow,
+        instead of the base class's HTML 501."""
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
+    def handle_one_request(self):
+        self.path = None  # not the previous request's, when this one fails before its request line parses
+        self._body = None
+        self._log_entry = None
+        self._expects_continue = False
+        super().handle_one_request()
 
     # Reading
 
-    def _read_body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            parts = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(parts)
-                parts.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+    def parse_request(self):
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":  # "GET /path" with no version: answered without a status line
+            self.send_error(505)
+            return False
+        return True
+
+    def handle_expect_100(self):
+        """"100 Continue" waits until the body is wanted: a request refused on its headers (401, 413 ...)
+        gets that final answer instead, and the client never sends the body."""
+        self._expects_continue = True
+        return True
+
+    def _send_continue(self):
+        if self._expects_continue:
+            self._expects_continue = False
+            self.send_response_only(100)
+            self.end_headers()
+
+    def send_error(self, code, message=None, explain=None):
+        """Requests the base class refuses (bad request line, 414, 431, 505) get the JSON error shape,
+        X-Request-Id, and on /api/v1 the rate-limit headers, like every other answer."""
+        error = http_types.ApiError(code, ERROR_NAMES.get(code, "bad_request"),
+                                    ERROR_MESSAGES.get(code, "The request is malformed."))
+        self.request_version = "HTTP/1.1"  # else an unparsed request counts as HTTP/0.9: no status line
+        target = self._split_target() if self.path else None
+        path = target[0] if target else ""
+        request = http_types.Request(self.command or "GET", path, {}, email.message.Message(),
+                                     self.client_address[0], malformed=error)
+        response = self._app(request)
+        response.headers["Connection"] = "close"
+        self._write(response)
+        self._linger()  # the client may still be sending what was refused
+
+    def _split_target(self):
+        """(path, query) of the request target, or None when it does not parse (an absolute URL whose host
+        is a broken IPv6 literal)."""
+        try:
+            split = urllib.parse.urlsplit(self.path)
+        except ValueError:
+            return None
+        return split.path, split.query
 
     def _serve(self):
         started = time.time()
-        split = urllib.parse.urlsplit(self.path)
-        path, raw_query = split.path, split.query
-        body = self._read_body()
-        query = dict(urllib.parse.parse_qsl(raw_query, keep_blank_values=True))
-        self._log_entry = None
-        if self.server.control and path.startswith("/__control/"):
-            self._write(self._control(path, query, body))
+        target = self._split_target()
+        if target is None:
+            self.send_error(400)
             return
-        request = http_types.Request(self.command, path, query, self.headers, body, self.client_address[0])
+        path, raw_query = target
+        self._body = cloud_body.Body(self.headers, self.rfile, self._send_continue)
+        query = dict(urllib.parse.parse_qsl(raw_query, keep_blank_values=True))
+        request = http_types.Request(self.command, path, query, self.headers, self.client_address[0], self._body)
+        if self.server.control and path.startswith("/__control/"):
+            self._write(self._control(path, query, request))
+            return
         entry = self.server.faults.take(self.command, path) if self.server.control else None
         # Logged when the status line goes out (or at the end for a drop), so a slow body is already listed.
         self._log_entry = (self.command, path, raw_query, self.headers.get("Authorization") is not None,
@@ -106,6 +149,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                            getattr(self.connection, "connection_number", None))
         try:
             if entry is None:
+                self._write(self._app(request))
+                return
+            try:
+                request.read_body()  # a fault acts on a whole request, as a real server would
+            except http_types.ApiError as error:
+                request.malformed = error  # answered as the app answers a malformed request
                 self._write(self._app(request))
                 return
             if entry.get("delay"):
@@ -123,9 +172,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _app(self, request):
         try:
             return self.server.app.handle(request)
-        except Exception:  # noqa: BLE001 - a bug in a handler must not kill the connection silently
-            traceback.print_exc(file=sys.stderr)
-            return http_types.Response(500, {"message": "Internal server error.", "error": "internal"})
+        except OSError:
+            raise  # the client went away while its body was read: no answer
+        except Exception:  # noqa: BLE001 - App answers its own bugs; this catches bugs in App itself
+            return http_types.internal_error()
 
     # Writing
 
@@ -139,103 +189,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
 
     def _write(self, response):
+        unread = self._body is not None and not self._body.settled
+        if unread:
+            response.headers["Connection"] = "close"  # the rest of the body is not the next request
         self._head(response.status, response.headers, len(response.body))
         if self.command != "HEAD" and response.body:
             self.wfile.write(response.body)
         self.wfile.flush()
+        if unread:
+            self._linger()
 
-    def _close_now(self, reset):
-        """Ends the connection without TLS close_notify; with reset, by a TCP RST."""
+    def _linger(self):
+        """After answering a request whose body was not read: stop sending, then read and discard what the
+        client still sends for up to LINGER seconds, so that closing with unread data (a TCP RST) does not
+        destroy the answer before the client has read it."""
         self.close_connection = True
-        self.wfile.flush()
-        if reset:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        else:
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        self.connection.close()
-
-    def _run_fault(self, entry, request):
-        """Answers as the entry says (README.md, "Control API")."""
-        action = entry["action"]
-        if action in ("respond", "non_json", "redirect"):
-            response = faults.scripted_response(entry)
-            self._write(response)
-            return
-        if action == "drop":
-            self._close_now(reset=False)
-            return
-        if action == "huge":
-            self._huge(entry)
-            return
-        response = self._app(request)
-        if action == "pass":
-            self._write(response)
-            return
-        if action == "flip_bit":
-            self._write(faults.flip_bit(response, entry))
-            return
-        body = faults.entry_body(entry, response.body)
-        status = entry.get("status", response.status)
-        headers = dict(response.headers, **entry.get("headers", {}))
-        if action == "drip":
-            self._head(status, headers, len(body))
-            self.wfile.flush()
-            for index in range(len(body)):
-                time.sleep(entry.get("interval", 10))
-                self.wfile.write(body[index:index + 1])
-                self.wfile.flush()
-            return
-        sent = entry.get("sent", len(body) // 2)
-        self._head(status, headers, len(body) + (entry.get("extra", 1000) if action == "truncate" else 0))
-        self.wfile.write(body[:sent])
-        self._close_now(reset=(action == "reset"))
-
-    def _huge(self, entry):
-        size = entry.get("size", 20 * 1024 * 1024)
-        prefix = entry.get("prefix", '{"data":{"blob":"').encode()
-        fill = (entry.get("fill", "A").encode() or b"A") * CHUNK
-        headers = {"Content-Type": "application/json"}
-        chunked = entry.get("chunked", False)
-        if chunked:
-            headers["Transfer-Encoding"] = "chunked"
-        status = entry.get("status", 200)
-        self._head(status, headers, None if chunked else size)
-        written = 0
-        while written < size:
-            piece = (prefix + fill)[:min(CHUNK, size - written)] if written == 0 else fill[:min(CHUNK, size - written)]
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
-            written += len(piece)
-        if chunked:
-            self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
+        deadline = time.monotonic() + LINGER
+        try:
+            self.connection.shutdown(socket.SHUT_WR)  # on an SSLSocket: a TCP FIN, no close_notify
+            while (left := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(left)
+                if not self.connection.recv(CHUNK):
+                    break
+        except OSError:
+            pass
 
     # The control endpoint
 
-    def _control(self, path, query, body):
-        method = self.command
-        fault_log = self.server.faults
+    def _control(self, path, query, request):
         try:
-            if (method, path) == ("POST", "/__control/script"):
-                try:
-                    queued = fault_log.add_script(json.loads(body or b"null"))
-                except (ValueError, faults.ScriptError) as error:
-                    return http_types.Response(400, {"message": str(error), "error": "bad_script"})
-                return http_types.Response(200, {"data": {"queued": queued}})
-            if (method, path) == ("GET", "/__control/scripts"):
-                return http_types.Response(200, {"data": fault_log.pending()})
-            if (method, path) == ("GET", "/__control/log"):
-                since = int(query.get("since", "0") or 0)
-                return http_types.Response(200, fault_log.entries(since))
-            if (method, path) == ("POST", "/__control/reset"):
-                options = json.loads(body) if body else {}
-                fault_log.reset()
-                self.server.app.limiter.reset()
-                if isinstance(options, dict) and options.get("reseed"):
-                    self.server.reseed()
-                return http_types.Response(200, {"data": {"reset": True}})
-        except ValueError as error:
-            return http_types.Response(400, {"message": str(error), "error": "bad_request"})
-        return http_types.Response(404, {"message": "No such control endpoint.", "error": "not_found"})
+            body = request.read_body()
+        except http_types.ApiError as error:
+            return error.response()
+        return cloud_control.handle(self.server, self.command, path, query, body)

@@ -190,6 +190,7 @@ class Store:
         self.named_tokens = {}  # seed name -> Token
         self.client_keys = {}  # project id -> client key bytes (seed only, for the demo key file)
         self.demo = {}
+        self.seeded_ids = set()  # ids the seed gave, to refuse one given twice
 
     def plan(self, slug):
         return next((p for p in self.plans if p["slug"] == slug), self.plans[0])
@@ -227,6 +228,20 @@ def _seed_level(store, org, level, spec, where):
         level.clear(org)
 
 
+def _given_id(store, spec, where):
+    """The seed's `id` for an object (None: generate one); a ULID, and no two objects share one (a level id
+    is bound into its blobs: two levels with one id would open each other's blobs)."""
+    given = spec.get("id")
+    if given is None:
+        return None
+    if not crypto.is_ulid(given):
+        raise SeedError(f"{where}: id must be a ULID (26 Crockford base32 characters)")
+    if given in store.seeded_ids:
+        raise SeedError(f"{where}: id {given} is already used")
+    store.seeded_ids.add(given)
+    return given
+
+
 def _check_slug(slug, where):
     problem = slug_error(slug)
     if problem:
@@ -239,7 +254,8 @@ def _seed_project(store, org, spec, where):
     encryption = spec.get("encryption", "server")
     if encryption not in ("server", "client"):
         raise SeedError(f"{where}: encryption must be server or client")
-    project = Level("project", slug, spec.get("name", slug), encryption=encryption, level_id=spec.get("id"))
+    project = Level("project", slug, spec.get("name", slug), encryption=encryption,
+                    level_id=_given_id(store, spec, where))
     key_version = int(spec.get("key_version", 1))
     for version in range(1, key_version + 1):
         current = version == key_version
@@ -266,7 +282,7 @@ def _seed_project(store, org, spec, where):
     for t_index, t_spec in enumerate(spec.get("targets", [])):
         t_where = f"{where}.targets[{t_index}]"
         _check_slug(t_spec.get("slug"), t_where)
-        target = Level("target", t_spec["slug"], t_spec.get("name", t_spec["slug"]), project, level_id=t_spec.get("id"))
+        target = Level("target", t_spec["slug"], t_spec.get("name", t_spec["slug"]), project, level_id=_given_id(store, t_spec, t_where))
         if target.slug in project.children:
             raise SeedError(f"{t_where}: the slug {target.slug} is taken")
         project.children[target.slug] = target
@@ -275,7 +291,7 @@ def _seed_project(store, org, spec, where):
             e_where = f"{t_where}.environments[{e_index}]"
             _check_slug(e_spec.get("slug"), e_where)
             env = Level("environment", e_spec["slug"], e_spec.get("name", e_spec["slug"]), target,
-                        level_id=e_spec.get("id"))
+                        level_id=_given_id(store, e_spec, e_where))
             if env.slug in target.children:
                 raise SeedError(f"{e_where}: the slug {env.slug} is taken")
             target.children[env.slug] = env
@@ -321,15 +337,17 @@ def load_seed(seed):
         store.plans = seed["plans"]
     for o_index, o_spec in enumerate(seed.get("organizations", [])):
         where = f"organizations[{o_index}]"
-        if "id" in o_spec and not crypto.is_ulid(o_spec["id"]):
-            raise SeedError(f"{where}: id must be a ULID (26 Crockford base32 characters)")
-        org = Organization(o_spec.get("name", "Organization"), o_spec.get("plan", "team"), o_spec.get("id"),
-                           o_spec.get("rate_limit"))
+        rate_limit = o_spec.get("rate_limit")
+        if rate_limit is not None and not (isinstance(rate_limit, int) and not isinstance(rate_limit, bool)
+                                           and rate_limit >= 1):
+            raise SeedError(f"{where}: rate_limit must be a positive integer or null")
+        org = Organization(o_spec.get("name", "Organization"), o_spec.get("plan", "team"),
+                           _given_id(store, o_spec, where), rate_limit)
         store.orgs[org.id] = org
         for p_index, p_spec in enumerate(o_spec.get("projects", [])):
             _seed_project(store, org, p_spec, f"{where}.projects[{p_index}]")
     for u_index, u_spec in enumerate(seed.get("users", [])):
-        user = User(u_spec.get("name", u_spec["email"]), u_spec["email"], u_spec.get("id"))
+        user = User(u_spec.get("name", u_spec["email"]), u_spec["email"], _given_id(store, u_spec, f"users[{u_index}]"))
         for org_id, role in u_spec.get("memberships", {}).items():
             if org_id not in store.orgs or role not in ROLE_ABILITIES:
                 raise SeedError(f"users[{u_index}]: bad membership {org_id}: {role}")

@@ -4,19 +4,27 @@ import re
 import cloud_crypto as crypto
 import cloud_http as http
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # always fullmatch: `$` also matches before a final \n
+DIGITS_RE = re.compile(r"[0-9]{1,9}")  # ASCII only: str.isdigit() takes "²", int() takes "١٠" and "+1"
 MAX_BLOB = 1024 * 1024
 RESERVED = frozenset({"projects", "targets", "environments", "secrets", "key", "versions", "resolve"})
 
 
 def slug_error(slug):
-    if not isinstance(slug, str):
+    if slug is None:
         return "The slug field is required."
-    if not SLUG_RE.match(slug):
+    if not isinstance(slug, str):
+        return "The slug must be a string."
+    if not SLUG_RE.fullmatch(slug):
         return "The slug must match ^[a-z0-9][a-z0-9_-]{0,63}$."
     if slug in RESERVED:
         return f"The slug {slug} is reserved."
     return None
+
+
+def is_integer(value, minimum=None):
+    """A JSON integer (not a bool, not 1.0) of at least minimum."""
+    return isinstance(value, int) and not isinstance(value, bool) and (minimum is None or value >= minimum)
 
 
 class Fields:
@@ -59,7 +67,7 @@ class Fields:
             if required:
                 self.add(field, f"The {field} field is required.")
             return None
-        if not isinstance(value, int) or isinstance(value, bool) or (minimum is not None and value < minimum):
+        if not is_integer(value, minimum):
             self.add(field, f"The {field} must be an integer" + (f" of at least {minimum}." if minimum is not None else "."))
             return None
         return value
@@ -77,7 +85,7 @@ def page_params(query):
         if text is None:
             values[name] = default
             continue
-        if not text.isdigit() or int(text) < 1 or (top is not None and int(text) > top):
+        if not DIGITS_RE.fullmatch(text) or int(text) < 1 or (top is not None and int(text) > top):
             errors[name] = [f"The {name} must be an integer between 1 and {top}." if top
                             else f"The {name} must be a positive integer."]
             continue
@@ -116,7 +124,7 @@ def proof_params(fields, proof, field):
     if proof.get("algorithm") != "pbkdf2-sha256":
         fields.add(f"{field}.algorithm", "The algorithm must be pbkdf2-sha256.")
     iterations = proof.get("iterations")
-    if not isinstance(iterations, int) or isinstance(iterations, bool) or not 100000 <= iterations <= 10000000:
+    if not is_integer(iterations) or not 100000 <= iterations <= 10000000:
         fields.add(f"{field}.iterations", "The iterations must be an integer between 100000 and 10000000.")
     if crypto.unb64(proof.get("salt"), 16) is None:
         fields.add(f"{field}.salt", "The salt must be base64 of 16 bytes.")

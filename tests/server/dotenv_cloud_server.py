@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# The local dotEnv Cloud API server (API.md) for tests and demos: start it, read its `ready` line.
+# The local dotEnv Cloud API server (docs/api.md) for tests and demos: start it, read its `ready` line.
 import argparse
 import os
 import signal
@@ -126,7 +126,7 @@ def main(argv=None):
     if args.ready_file:
         _write_atomically(args.ready_file, base_url)
     try:
-        server.serve_forever(poll_interval=0.2)
+        server.serve_forever(poll_interval=0.05)  # SIGTERM stops it within 50 ms
     except KeyboardInterrupt:
         pass
     finally:
