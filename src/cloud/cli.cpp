@@ -20,7 +20,7 @@ namespace {
 
 // The settings options (-o ... --timeout) come from api/setting_options.hpp, shared with dotenv-run.
 enum LongOnly : int {
-  kJson = kFirstProgramOption, kYes, kLimit, kName, kSlug, kClientManaged, kNewKeyFile,
+  kJson = kFirstProgramOption, kYes, kLimit, kName, kSlug, kClientManaged, kNewKeyFile, kReveal,
 };
 
 // "+" stops at each command word (the loop below resumes after it); ":" lets us word the errors.
@@ -36,6 +36,7 @@ const struct option kLongOptions[] = {
     {"slug", required_argument, nullptr, kSlug},
     {"client-managed", no_argument, nullptr, kClientManaged},
     {"new-key-file", required_argument, nullptr, kNewKeyFile},
+    {"reveal", no_argument, nullptr, kReveal},
     {"verbose", no_argument, nullptr, 'v'},
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, 'V'},
@@ -45,6 +46,7 @@ const struct option kLongOptions[] = {
 constexpr std::pair<CommandOption, std::string_view> kCommandOptionNames[] = {
     {kOptionJson, "--json"}, {kOptionYes, "--yes"}, {kOptionLimit, "--limit"}, {kOptionName, "--name"},
     {kOptionSlug, "--slug"}, {kOptionClientManaged, "--client-managed"}, {kOptionNewKeyFile, "--new-key-file"},
+    {kOptionReveal, "--reveal"},
 };
 
 Error usage(const std::string& message) { return Error(kExitUsage, message + " (see dotenv-cloud --help)"); }
@@ -78,6 +80,7 @@ void apply_option(CommandLine& line, int c, const char* arg) {
     case kSlug: line.slug = arg; line.given |= kOptionSlug; break;
     case kClientManaged: line.client_managed = true; line.given |= kOptionClientManaged; break;
     case kNewKeyFile: line.new_key_file = arg; line.given |= kOptionNewKeyFile; break;
+    case kReveal: line.reveal = true; line.given |= kOptionReveal; break;
     case 'v': ++line.verbose; break;
     case 'h': line.help = true; break;
     case 'V': line.version = true; break;

@@ -21,6 +21,7 @@ enum CommandOption : unsigned {
   kOptionSlug = 1u << 4,           // --slug SLUG
   kOptionClientManaged = 1u << 5,  // --client-managed
   kOptionNewKeyFile = 1u << 6,     // --new-key-file FILE
+  kOptionReveal = 1u << 7,         // --reveal (versions show/diff, key show)
   // Registration point: options of later commands (secrets --format/--replace, login
   // --no-browser) take the next bits; add them to kCommandOptionNames in cli.cpp, to the
   // getopt table there, to CommandLine below and to the help text.
@@ -30,7 +31,7 @@ struct CommandLine {
   std::vector<std::string> words;  // the command and its arguments, in order
   SettingFlags settings;           // -o, -p, -t, -e, --api-url, ... (api/setting_options.hpp)
   unsigned given = 0;              // the CommandOption bits given
-  bool json = false, yes = false, client_managed = false;
+  bool json = false, yes = false, client_managed = false, reveal = false;
   std::optional<std::size_t> limit;
   std::optional<std::string> name, slug, new_key_file;
   int verbose = 0;

@@ -52,8 +52,11 @@ Command options:
       --name NAME           create, update: the display name
       --slug SLUG           update: the new slug
       --client-managed      projects create: you keep the key (--new-key-file)
-      --new-key-file FILE   projects create: write the new key to FILE (mode 0600;
-                            FILE must not exist)
+      --new-key-file FILE   projects create, key rotate: write the new key to FILE
+                            (mode 0600; FILE must not exist, or for a rotation
+                            being resumed, hold its new key)
+      --reveal              versions show, versions diff, key show: print the
+                            decrypted values (or the server-managed key)
 
   -v, --verbose             say where each setting came from (never a value)
   -h, --help                show this help, or a command's, and exit
