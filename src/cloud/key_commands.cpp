@@ -156,7 +156,7 @@ void rotate_server_key(Session& session, const std::string& project, unsigned be
 void rotate(Session& session) {
   const std::string project = session.project();
   const ProjectKey key = read_project_key(session.client(), session.org(), project, session.memory());
-  if (key.client_managed) return rotate_client_key(session, project);
+  if (key.client_managed) return rotate_client_key(session, project, key);
   rotate_server_key(session, project, key.current.version);
 }
 

@@ -114,7 +114,8 @@ LevelBlob read_level(ApiClient& client, const std::string& org, const LevelRef& 
   LevelBlob level;
   level.ref = ref;
   level.id = string_field(data, "id", what);
-  level.version = number_field(data, "version", what);
+  const rapidjson::Value* version = member(data, "version");
+  level.version = version == nullptr || version->IsNull() ? 0 : number_field(data, "version", what);  // 0: no blob
   level.blob = blob_field(data, what);
   if (level.blob) level.key_version = key_version_field(data, what);
   return level;

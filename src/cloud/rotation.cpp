@@ -392,7 +392,7 @@ void finish(const Rotation& r, const SecretKey* old_key, const SecretKey& new_ke
 
 }  // namespace
 
-void rotate_client_key(Session& session, const std::string& project) {
+void rotate_client_key(Session& session, const std::string& project, const ProjectKey& key) {
   const std::optional<std::string>& new_path = session.line().new_key_file;
   if (!new_path) {
     throw Error(kExitUsage, "a client-managed key is rotated with --key-file OLD --new-key-file NEW (see dotenv-cloud "
@@ -400,7 +400,6 @@ void rotate_client_key(Session& session, const std::string& project) {
   }
   Rotation r{session, session.client(), session.org(), project, *new_path};
   SecretArena arena;
-  const ProjectKey key = read_project_key(r.client, r.org, project, arena.resource());
   const KeyVersion& current = key.current;
 
   // Where are we? NEW's proof on the server: the levels are done (step 3 happened).
@@ -412,6 +411,9 @@ void rotate_client_key(Session& session, const std::string& project) {
     } catch (const Error& e) {
       new_problem = e;
     }
+  }
+  if (new_key && session.settings().key && same_key(client_key(session.settings().key, project), *new_key)) {
+    throw Error(kExitUsage, "--key-file and --new-key-file hold the same key; the new key must be a new one");
   }
   if (new_key && key_matches_proof(*new_key, *current.proof)) {
     if (!backups_need_old(r, current.version)) {
@@ -431,9 +433,6 @@ void rotate_client_key(Session& session, const std::string& project) {
   if (new_problem) {
     throw Error(kExitConfig, fmt::format("{}; the project is still under the old key, so nothing needs that file: move "
                                          "it away and run the command again", new_problem->what()));
-  }
-  if (new_key && same_key(old_key, *new_key)) {
-    throw Error(kExitUsage, "--key-file and --new-key-file hold the same key; the new key must be a new one");
   }
   if (new_key) {
     session.notice(fmt::format("resuming the rotation of project {} with the key in {}", project, sanitized(r.new_path)));

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "cloud/project_key.hpp"
+
 namespace dotenv_run {
 
 class Session;
@@ -20,6 +22,7 @@ class Session;
 // 5. What `key verify` runs, with NEW.
 // Which step to start from is read from the server: the key version and proof (OLD's or NEW's) and
 // the backups still under a retired version. Backups OLD cannot open are named and left as they are.
-void rotate_client_key(Session& session, const std::string& project);
+// `key` is the project's key as just read (GET key).
+void rotate_client_key(Session& session, const std::string& project, const ProjectKey& key);
 
 }  // namespace dotenv_run
