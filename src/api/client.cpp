@@ -113,9 +113,9 @@ void limit_to_deadline(HttpRequest& http, const ApiSettings& settings, const Dea
 
 }  // namespace
 
-ApiClient::ApiClient(ApiSettings settings, HttpClient& http, RetryEnvironment environment, Notice notice,
+ApiClient::ApiClient(const ApiSettings& settings, HttpClient& http, RetryEnvironment environment, Notice notice,
                      BackoffPolicy policy)
-    : settings_(std::move(settings)),
+    : settings_(copied_settings(settings)),
       http_(http),
       environment_(std::move(environment)),
       notice_(std::move(notice)),

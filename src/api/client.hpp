@@ -57,8 +57,10 @@ struct ApiResponse {
 class ApiClient {
  public:
   // `http` and `environment` are the seams tests replace; `notice` gets one line per retry.
-  // Throws Error(78) for an API URL that is not https://host[/path] or a malformed pin.
-  ApiClient(ApiSettings settings, HttpClient& http, RetryEnvironment environment, Notice notice,
+  // The settings are copied with the token kept in the memory resource it lives in (see
+  // copied_settings in api/connection.hpp). Throws Error(78) for an API URL that is not
+  // https://host[/path] or a malformed pin.
+  ApiClient(const ApiSettings& settings, HttpClient& http, RetryEnvironment environment, Notice notice,
             BackoffPolicy policy = {});
 
   // Sends `request` with the retry rules below and returns a 2xx answer, its body in `mem`.

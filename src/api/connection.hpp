@@ -13,6 +13,12 @@ namespace dotenv_run {
 
 // Filled by the configuration code; this layer never reads the environment itself.
 struct ApiSettings {
+  ApiSettings() = default;
+  // The token lives in `token_memory`: fill it with token.assign(...). Assigning another
+  // SecretString to it (token = secret_copy(...)) would copy the bytes into the memory the
+  // token was made with, as std::pmr strings never adopt another allocator on assignment.
+  explicit ApiSettings(std::pmr::memory_resource* token_memory) : token(token_memory) {}
+
   std::string api_url;
   SecretString token;
   std::string token_source;  // where the token came from, e.g. "DOTENV_CLOUD_TOKEN_FILE=/run/x"
@@ -26,9 +32,9 @@ struct ApiSettings {
 // A copy whose token stays in the memory the original's lives in (a plain copy of a
 // SecretString would move it to the default heap, which is never wiped).
 inline ApiSettings copied_settings(const ApiSettings& settings) {
-  ApiSettings copy;
+  ApiSettings copy(settings.token.get_allocator().resource());
   copy.api_url = settings.api_url;
-  copy.token = secret_copy(settings.token, settings.token.get_allocator().resource());
+  copy.token.assign(settings.token);
   copy.token_source = settings.token_source;
   copy.ca_file = settings.ca_file;
   copy.pins = settings.pins;

@@ -90,17 +90,17 @@ ResolveAnswer resolve_with(const ApiSettings& settings, const ResolveQuery& quer
   // Everything that can be refused is refused before the first byte goes out.
   checked_api_url(settings.api_url);
   check_query(query);
-  ApiClient api(copied_settings(settings), client, env, notice, policy);
+  ApiClient api(settings, client, env, notice, policy);
   return answer_of(api.send_raw(resolve_request(query), secret_mem), settings, query);
 }
 
 namespace {
 
 ApiSettings connection_of(const Settings& settings, std::pmr::memory_resource* mem) {
-  ApiSettings api;
+  ApiSettings api(mem);  // the token is copied into `mem`, never the default heap
   api.api_url = settings.api_url.value;
   if (settings.token) {
-    api.token = secret_copy(settings.token->value, mem);
+    api.token.assign(settings.token->value);
     api.token_source = settings.token->source;
   }
   if (settings.ca_file) api.ca_file = settings.ca_file->value;

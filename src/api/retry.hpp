@@ -1,4 +1,4 @@
-// When to retry the resolve request and how long to wait: pure policy, clock and randomness injected.
+// When to retry an API request and how long to wait: pure policy, clock and randomness injected.
 #pragma once
 
 #include <ctime>

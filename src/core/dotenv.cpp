@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <unordered_map>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/names.hpp"
@@ -86,12 +87,16 @@ class Parser {
     value_.reserve(256);  // in the arena, not in the buffer of a Parser on the stack
   }
 
+  // When set, run() records where each statement sits (offsets into the text it was given).
+  void record_into(std::vector<StatementSpan>* spans) { spans_ = spans; }
+
   Variables run() {
     if (std::size_t nul = text_.find('\0'); nul != std::string_view::npos) {
       statement_ = nul;
       throw SyntaxError(nul_message(nul));
     }
     while (pos_ < text_.size()) {
+      std::size_t line_start = pos_;
       skip_blanks();
       char c = at(pos_);
       if (c == '\n' || c == '#') {
@@ -100,6 +105,10 @@ class Parser {
       }
       statement_ = pos_;
       statement();
+      if (spans_ != nullptr) {
+        spans_->push_back(StatementSpan{key_, line_start, pos_, assignment_, assignment_ ? value_begin_ : 0,
+                                        assignment_ ? value_end_ : 0});
+      }
     }
     return scope_.take();
   }
@@ -161,9 +170,11 @@ class Parser {
     std::size_t start = pos_;
     while (pos_ < text_.size() && is_key_char(text_[pos_])) ++pos_;
     std::string_view key = text_.substr(start, pos_ - start);
+    key_ = key;
 
     bool spaced = skip_blanks();
     char c = at(pos_);
+    assignment_ = c == '=';
     if (c == '=') {
       ++pos_;
       value(key);
@@ -182,6 +193,7 @@ class Parser {
 
   void value(std::string_view key) {
     skip_blanks();
+    value_begin_ = pos_;
     value_.clear();
     switch (at(pos_)) {
       case '\'': single_quoted(); break;
@@ -205,6 +217,7 @@ class Parser {
       }
     }
     while (end > start && is_blank(text_[end - 1])) --end;
+    value_end_ = end;
     expand_value(text_.substr(start, end - start), Quoting::kUnquoted, options_.expand, scope_, value_);
     pos_ = eol;
     skip_line();
@@ -254,6 +267,7 @@ class Parser {
 
   // After a closing quote only blanks and a comment may follow.
   void trailer() {
+    value_end_ = pos_;
     skip_blanks();
     char c = at(pos_);
     if (c != '\n' && c != '#') throw SyntaxError("text after closing quote");
@@ -266,6 +280,12 @@ class Parser {
   SecretString value_;  // the value being built, reused for every statement
   std::size_t pos_ = 0;
   std::size_t statement_ = 0;
+  // What the statement just read looked like, for locate_statements.
+  std::vector<StatementSpan>* spans_ = nullptr;
+  std::string_view key_;
+  bool assignment_ = false;
+  std::size_t value_begin_ = 0;
+  std::size_t value_end_ = 0;
 };
 
 }  // namespace
@@ -279,6 +299,47 @@ Variables parse_dotenv(std::string_view text, std::string_view source, const Loo
   } catch (const SyntaxError& e) {
     throw Error(kExitDataError, fmt::format("{}: line {}: {}", source, parser.line(), e.what()));
   }
+}
+
+std::vector<StatementSpan> locate_statements(std::string_view text, std::string_view source,
+                                             std::pmr::memory_resource* mem) {
+  SecretString normalised_copy(mem);
+  std::string_view normalised = normalise(text, normalised_copy);
+  const MapLookup nothing;
+  std::vector<StatementSpan> spans;
+  Parser parser(normalised, nothing, ParseOptions{false}, mem);
+  parser.record_into(&spans);
+  try {
+    parser.run();
+  } catch (const SyntaxError& e) {
+    throw Error(kExitDataError, fmt::format("{}: line {}: {}", source, parser.line(), e.what()));
+  }
+
+  // Back to offsets into `text`: add the BOM, and one byte for every CRLF that became one LF
+  // before the offset (a lone CR became an LF of the same length).
+  std::size_t bom = text.starts_with(kBom) ? kBom.size() : 0;
+  std::vector<std::size_t> collapsed;  // offsets, in the normalised text, of the LFs that were CRLFs
+  for (std::size_t i = bom, n = 0; i < text.size(); ++i, ++n) {
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      collapsed.push_back(n);
+      ++i;
+    }
+  }
+  auto original = [&](std::size_t offset) {
+    auto before = std::lower_bound(collapsed.begin(), collapsed.end(), offset) - collapsed.begin();
+    return bom + offset + static_cast<std::size_t>(before);
+  };
+  for (StatementSpan& span : spans) {
+    std::size_t name_at = original(static_cast<std::size_t>(span.name.data() - normalised.data()));
+    span.name = text.substr(name_at, span.name.size());
+    span.begin = original(span.begin);
+    span.end = original(span.end);
+    if (span.assignment) {
+      span.value_begin = original(span.value_begin);
+      span.value_end = original(span.value_end);
+    }
+  }
+  return spans;
 }
 
 }  // namespace dotenv_run

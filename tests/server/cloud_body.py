@@ -1,5 +1,6 @@
 # Request bodies: framing (Content-Length or chunked, RFC 9112 section 6), the size limit, reading on demand.
 import re
+import ssl
 
 import cloud_http as http
 
@@ -12,6 +13,11 @@ CHUNK_LINE_RE = re.compile(rb"([0-9A-Fa-f]+)[ \t]*(?:;[^\r\n]*)?\r\n")
 
 class ClientGone(ConnectionError):
     """The client closed the connection before it sent the body it announced."""
+
+
+# What reading a body raises when the client goes away or stalls: no answer can be sent, and this is not
+# a bug in the server, so these pass through the app's 500 handler untouched.
+CLIENT_ERRORS = (ConnectionError, TimeoutError, ssl.SSLError)
 
 
 def bad_request(message):

@@ -1,6 +1,7 @@
 # The /api/v1 router: short and deprecated long paths, authentication, rate limits, content negotiation.
 import urllib.parse
 
+import cloud_body
 import cloud_http as http
 import cloud_json
 import cloud_keys as keys
@@ -223,8 +224,8 @@ class App:
             raise http.not_found("Route")
         except http.ApiError as error:
             return error.response()
-        except OSError:
-            raise  # the client went away (cloud_body.ClientGone, a timeout): no answer
+        except cloud_body.CLIENT_ERRORS:
+            raise  # the client went away while its body was read: no answer
         except Exception:  # noqa: BLE001 - a handler bug is a 500 with the usual headers, not a dropped connection
             return http.internal_error()
 
@@ -239,7 +240,7 @@ class App:
                 response = produce()
             except http.ApiError as error:
                 response = error.response()
-            except OSError:
+            except cloud_body.CLIENT_ERRORS:
                 raise
             except Exception:  # noqa: BLE001 - see _route
                 response = http.internal_error()

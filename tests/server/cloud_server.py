@@ -14,7 +14,7 @@ from cloud_fault_wire import CHUNK, FaultWire
 HANDSHAKE_TIMEOUT = 10
 IDLE_TIMEOUT = 30
 LINGER = 2
-REASONS = {422: "Unprocessable Content", 429: "Too Many Requests"}
+REASONS = {413: "Content Too Large", 422: "Unprocessable Content", 429: "Too Many Requests"}  # RFC 9110 names
 ERROR_NAMES = {414: "uri_too_long", 431: "request_header_fields_too_large", 505: "http_version_not_supported"}
 ERROR_MESSAGES = {414: "The request line is too long.", 431: "A header line is too long, or there are too many.",
                   505: "Only HTTP/1.x is supported."}
@@ -172,7 +172,7 @@ class Handler(FaultWire, http.server.BaseHTTPRequestHandler):
     def _app(self, request):
         try:
             return self.server.app.handle(request)
-        except OSError:
+        except cloud_body.CLIENT_ERRORS:
             raise  # the client went away while its body was read: no answer
         except Exception:  # noqa: BLE001 - App answers its own bugs; this catches bugs in App itself
             return http_types.internal_error()

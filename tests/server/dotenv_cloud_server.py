@@ -13,6 +13,7 @@ import cloud_crypto as crypto  # noqa: E402
 import cloud_faults as faults  # noqa: E402
 import cloud_ratelimit  # noqa: E402
 import cloud_routes  # noqa: E402
+import cloud_seed  # noqa: E402
 import cloud_server  # noqa: E402
 import cloud_store  # noqa: E402
 import cloud_tls  # noqa: E402
@@ -97,8 +98,8 @@ def export_lines(store, base_url, ca_file, state_dir, token_file):
 def main(argv=None):
     args = parse_args(argv)
     try:
-        store = cloud_store.load_seed(args.seed)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, cloud_store.SeedError) as error:
+        store = cloud_seed.load_seed(args.seed)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, cloud_seed.SeedError) as error:
         print(f"dotenv_cloud_server: bad seed {args.seed}: {error}", file=sys.stderr)
         return 78
     state_dir = args.state_dir or tempfile.mkdtemp(prefix="dotenv-cloud-")
@@ -110,7 +111,7 @@ def main(argv=None):
     app = cloud_routes.App(store, Config(args), cloud_ratelimit.RateLimiter())
 
     def reseed():
-        app.store = cloud_store.load_seed(args.seed)
+        app.store = cloud_seed.load_seed(args.seed)
 
     server = cloud_server.Server((args.host, args.port), app, certificate.context, faults.Faults(),
                                  args.test_control, reseed)

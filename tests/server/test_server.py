@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 # Tests of the local dotEnv Cloud server against docs/api.md: run `/usr/bin/python3 tests/server/test_server.py`.
 import base64
+import contextlib
+import email.message
 import hashlib
 import http.client
+import io
 import json
 import os
 import socket
@@ -12,11 +15,16 @@ import sys
 import threading
 import time
 import unittest
+import unittest.mock
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import cloud_store  # noqa: E402 - the seed loader, to test seed errors without a server start-up each
+import cloud_http  # noqa: E402 - these, in process: seed errors, and a handler bug
+import cloud_ratelimit  # noqa: E402
+import cloud_routes  # noqa: E402
+import cloud_seed  # noqa: E402
+import dotenv_cloud_server  # noqa: E402
 from server_harness import (ServerProcess, read_answer, reference_open, reference_proof,  # noqa: E402
                             reference_seal)
 
@@ -327,8 +335,8 @@ class SeedTest(Case):
                   "users[0]: id must be a ULID (26 Crockford base32 characters)")]
         for seed, message in cases:  # the loader itself, in this process: a server start-up each is slow
             with self.subTest(message=message):
-                with self.assertRaises(cloud_store.SeedError) as caught:
-                    cloud_store.load_seed(seed)
+                with self.assertRaises(cloud_seed.SeedError) as caught:
+                    cloud_seed.load_seed(seed)
                 self.assertEqual(str(caught.exception), message)
         path = os.path.join(server.dir, "bad-seed.json")  # and what the command line makes of one
         with open(path, "w") as handle:
@@ -405,7 +413,7 @@ class OrganizationTest(Case):
         created = api("POST", "/organizations", {"name": "New Co"}, token="tok-alice")
         self.assertEqual(created.status, 201)
         org_id = created.json["data"]["id"]
-        self.assertRegex(org_id, "^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
+        self.assertRegex(org_id, r"\A[0-7][0-9A-HJKMNP-TV-Z]{25}\Z")
         self.assertEqual(created.json["data"]["plan"], "free")
         self.assertEqual(api("POST", f"/{org_id}/projects", {"slug": "p"}, token="tok-alice").status, 201)
         self.assertEqual(api("POST", "/organizations", {}, token="tok-alice").json["errors"],
@@ -547,7 +555,7 @@ class SecretsTest(Case):
             self.assertEqual(list(entry), ["level", "id", "version", "key_version", "blob", "updated_at"])
         self.assertIsNone(data["levels"][1]["blob"])
         self.assertEqual(data["levels"][2]["key_version"], 1)
-        self.assertRegex(data["levels"][2]["updated_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertRegex(data["levels"][2]["updated_at"], r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
         self.assertEqual(data["key"]["mode"], "server")
         key = base64.b64decode(data["key"]["key"])
         self.assertEqual(len(key), 32)
@@ -930,7 +938,8 @@ class RateLimitTest(Case):
         refused = self.small.request("GET", path, token="tok-reader")
         self.assertError(refused, 429, {"message": "Too many requests.", "error": "rate_limited"})
         self.assertIn(refused.header("Retry-After"), ("1", "2"))
-        self.assertEqual(refused.header("X-RateLimit-Remaining"), "0")
+        self.assertEqual((refused.header("X-RateLimit-Limit"), refused.header("X-RateLimit-Remaining")), ("3", "0"))
+        self.assertRegex(refused.header("X-Request-Id"), r"\A[0-9a-f]{16}\Z")
         self.assertEqual(self.small.request("GET", f"{V1}/{ORG_B}/projects", token="tok-b").status, 200)
         time.sleep(int(refused.header("Retry-After")) + 0.1)
         self.assertEqual(self.small.request("GET", path, token="tok-full").status, 200)
@@ -977,6 +986,24 @@ class MalformedInputTest(Case):
                     answer = api(method, path, body, token="tok-alice" if path == "/organizations" else "tok-full")
                     self.assertEqual((answer.status, answer.json["error"]), (422, "validation_failed"), answer.body)
                     self.assertIn(field, answer.json["errors"])
+
+    def test_a_handler_bug_is_a_500_in_the_error_shape_with_the_usual_headers(self):
+        # In this process: no request can make the real handlers fail (that is the point of this file).
+        def broken(ctx):
+            raise KeyError("a bug")
+
+        app = cloud_routes.App(cloud_seed.load_seed(SEED), dotenv_cloud_server.Config(dotenv_cloud_server.parse_args([])),
+                               cloud_ratelimit.RateLimiter())
+        headers = email.message.Message()
+        headers["Authorization"] = "Bearer tok-full"
+        routes = [(m, p, broken if p == ["me"] else h, a) for m, p, h, a in cloud_routes.ROUTES]
+        with unittest.mock.patch.object(cloud_routes, "ROUTES", routes), \
+                contextlib.redirect_stderr(io.StringIO()) as stderr:
+            answer = app.handle(cloud_http.Request("GET", "/api/v1/me", {}, headers, "127.0.0.1"))
+        self.assertEqual((answer.status, answer.json()), (500, {"message": "Internal server error.", "error": "internal"}))
+        self.assertEqual((answer.headers["X-RateLimit-Limit"], answer.headers["X-RateLimit-Remaining"]), ("100", "99"))
+        self.assertRegex(answer.headers["X-Request-Id"], r"\A[0-9a-f]{16}\Z")
+        self.assertIn("KeyError: 'a bug'", stderr.getvalue())
 
     def test_oauth_fields_of_the_wrong_json_type_are_400(self):
         for body, description in (({"grant_type": "refresh_token", "refresh_token": ["x"], "client_id": "cli"},

@@ -42,7 +42,7 @@ struct Harness : testing::ScriptedHttp {
   }
 
   ApiResponse run(bool raw = false) {
-    ApiClient client(copied_settings(settings), *this, environment(), notice());
+    ApiClient client(settings, *this, environment(), notice());
     return raw ? client.send_raw(request, arena.resource()) : client.send(request, arena.resource());
   }
 
@@ -469,7 +469,7 @@ TEST_CASE("a splay waits only before a client's first request") {
   h.settings.splay = 10;
   h.uniform = 0.25;
   h.script = {answer(200, kOk)};
-  ApiClient client(copied_settings(h.settings), h, h.environment(), h.notice());
+  ApiClient client(h.settings, h, h.environment(), h.notice());
   client.send(h.request, h.arena.resource());
   client.send(h.request, h.arena.resource());
   CHECK(h.sleeps == std::vector<double>{2.5});
@@ -479,11 +479,25 @@ TEST_CASE("a splay waits only before a client's first request") {
 TEST_CASE("the client refuses an http:// API URL and a malformed pin before any request") {
   Harness h;
   h.settings.api_url = "http://api.example.test";
-  CHECK_THROWS_WITH(ApiClient(copied_settings(h.settings), h, h.environment(), h.notice()),
+  CHECK_THROWS_WITH(ApiClient(h.settings, h, h.environment(), h.notice()),
                     "the API URL must use https://");
   h.settings.api_url = "https://api.example.test";
   h.settings.pins = {"sha256//QUJD"};
-  CHECK_THROWS_WITH(ApiClient(copied_settings(h.settings), h, h.environment(), h.notice()),
+  CHECK_THROWS_WITH(ApiClient(h.settings, h, h.environment(), h.notice()),
                     "the pin \"sha256//QUJD\" is not sha256// followed by the base64 of 32 bytes");
   CHECK(h.requests.empty());
+}
+
+TEST_CASE("the client's copy of the settings keeps the token in the memory it came from") {
+  Harness h;
+  ApiSettings settings(h.arena.resource());
+  settings.api_url = "https://api.example.test";
+  settings.token.assign("tok-secret-123");
+  const ApiClient client(settings, h, h.environment(), h.notice());
+  CHECK(client.settings().token == "tok-secret-123");
+  CHECK(client.settings().token.get_allocator().resource() == h.arena.resource());
+  // What the type prevents: assignment keeps a string's own memory (here the default heap).
+  ApiSettings plain;
+  plain.token = secret_copy("x", h.arena.resource());
+  CHECK(plain.token.get_allocator().resource() != h.arena.resource());
 }

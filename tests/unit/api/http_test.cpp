@@ -1,4 +1,5 @@
-// Tests of the libcurl wrapper that need no server: key logging, https only, failures classified, fds released.
+// Tests of the libcurl wrapper: key logging, https only, failures classified and whether the request
+// went out, fds released, and every method's request line, headers and body against a local TLS server.
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
@@ -17,6 +18,7 @@
 #include "api/resolve.hpp"
 #include "core/error.hpp"
 #include "api/http.hpp"
+#include "tls_server.hpp"
 
 extern char** environ;
 
@@ -154,6 +156,7 @@ TEST_CASE("a refused connection is a connect error, and no socket is left behind
     CurlHttpClient client;
     const HttpResponse r = client.perform(request_to("https://127.0.0.1:" + std::to_string(port) + "/"), arena.resource());
     CHECK(r.error == TransportError::kConnect);
+    CHECK_FALSE(r.request_sent);
     CHECK(r.error_detail.find("127.0.0.1") != std::string::npos);
   }
   CHECK(open_fd_count() == before);
@@ -168,8 +171,12 @@ TEST_CASE("a server that never answers the TLS handshake times out, and its sock
     HttpRequest request = request_to("https://127.0.0.1:" + std::to_string(silent.port) + "/");
     request.connect_timeout = 0.3;
     request.total_timeout = 0.3;
+    request.method = Method::kPost;
+    request.body = R"({"a": 1})";
+    request.body_type = BodyType::kJson;
     const HttpResponse r = client.perform(request, arena.resource());
     CHECK(r.error == TransportError::kTimeout);
+    CHECK_FALSE(r.request_sent);  // the handshake never finished: a write may be sent again
   }
   CHECK(open_fd_count() == before);
 }
@@ -179,6 +186,7 @@ TEST_CASE("an unknown host is a DNS error") {
   CurlHttpClient client;
   const HttpResponse r = client.perform(request_to("https://no-such-host.invalid/"), arena.resource());
   CHECK(r.error == TransportError::kResolve);
+  CHECK_FALSE(r.request_sent);
 }
 
 TEST_CASE("a CA file that does not exist is a CA error") {
@@ -205,4 +213,140 @@ TEST_CASE("credentials in a proxy URL are redacted from libcurl's messages") {
         "Failed to connect to http://***@proxy.example:3128/ x");
   CHECK(redact_credentials("Could not resolve proxy: proxy.example") == "Could not resolve proxy: proxy.example");
   CHECK(redact_credentials("a://b@c and https://u:p@h") == "a://***@c and https://***@h");
+}
+
+namespace {
+
+const std::string kCreated =
+    "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nX-Request-Id: 0123456789abcdef\r\n"
+    "Location: /api/v1/x/projects/api\r\nX-RateLimit-Limit: 100\r\nX-RateLimit-Remaining: 97\r\n"
+    "Content-Length: 11\r\nConnection: close\r\n\r\n{\"data\":{}}";
+
+// The head of a recorded request, lower-cased header names kept as sent.
+std::string head_of(const std::string& request) { return request.substr(0, request.find("\r\n\r\n") + 4); }
+std::string body_of(const std::string& request) { return request.substr(request.find("\r\n\r\n") + 4); }
+bool has_header(const std::string& request, const std::string& line) {
+  return head_of(request).find("\r\n" + line + "\r\n") != std::string::npos;
+}
+bool has_header_named(const std::string& request, const std::string& name) {
+  return head_of(request).find("\r\n" + name + ":") != std::string::npos;
+}
+
+HttpRequest request_with(const testing::TlsServer& server, Method method, std::string_view body, BodyType type) {
+  HttpRequest r = request_to(server.url("/api/v1/org/secrets"));
+  r.ca_file = server.ca_file();
+  r.method = method;
+  r.body = body;
+  r.body_type = type;
+  r.user_agent = "dotenv-cloud/test";
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("POST, PUT, PATCH and DELETE send their method, a JSON body with its type and length, and the token") {
+  const std::string body = R"({"project": "api", "blob": "dcv1:2:QUJD", "key_version": 2})";
+  for (const Method method : {Method::kPost, Method::kPut, Method::kPatch, Method::kDelete}) {
+    testing::TlsServer server(kCreated);
+    SecretArena arena;
+    CurlHttpClient client;
+    const HttpResponse r = client.perform(request_with(server, method, body, BodyType::kJson), arena.resource());
+    CHECK(r.error == TransportError::kNone);
+    CHECK(r.status == 201);
+    CHECK(r.request_sent);
+    CHECK(std::string_view(r.body) == "{\"data\":{}}");
+    const auto requests = server.requests();
+    REQUIRE(requests.size() == 1);
+    const std::string& q = requests[0];
+    CHECK(q.starts_with(std::string(method_name(method)) + " /api/v1/org/secrets HTTP/1.1\r\n"));
+    CHECK(has_header(q, "Content-Type: application/json"));
+    CHECK(has_header(q, "Content-Length: " + std::to_string(body.size())));
+    CHECK(has_header(q, "Authorization: Bearer tok-secret-123"));
+    CHECK(has_header(q, "Accept: application/json"));
+    CHECK(has_header(q, "User-Agent: dotenv-cloud/test"));
+    CHECK_FALSE(has_header_named(q, "Expect"));
+    CHECK(body_of(q) == body);
+  }
+}
+
+TEST_CASE("the answer's headers are read after the transfer") {
+  testing::TlsServer server(kCreated);
+  SecretArena arena;
+  CurlHttpClient client;
+  const HttpResponse r = client.perform(request_with(server, Method::kPost, "{}", BodyType::kJson), arena.resource());
+  CHECK(r.request_id == "0123456789abcdef");
+  CHECK(r.location == "/api/v1/x/projects/api");
+  CHECK(r.content_type == "application/json");
+  CHECK(r.rate_limit_limit == "100");
+  CHECK(r.rate_limit_remaining == "97");
+  CHECK(r.retry_after.empty());
+
+  testing::TlsServer limited(
+      "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+  const HttpResponse refused =
+      client.perform(request_with(limited, Method::kGet, {}, BodyType::kNone), arena.resource());
+  CHECK(refused.status == 429);
+  CHECK(refused.retry_after == "7");
+  CHECK(refused.request_id.empty());
+}
+
+TEST_CASE("a GET and a DELETE without a body send neither a Content-Type nor a body; an empty POST sends length 0") {
+  SecretArena arena;
+  CurlHttpClient client;
+  for (const Method method : {Method::kGet, Method::kDelete}) {
+    testing::TlsServer server(kCreated);
+    client.perform(request_with(server, method, {}, BodyType::kNone), arena.resource());
+    const auto requests = server.requests();
+    REQUIRE(requests.size() == 1);
+    CHECK(requests[0].starts_with(std::string(method_name(method)) + " /api/v1/org/secrets HTTP/1.1\r\n"));
+    CHECK_FALSE(has_header_named(requests[0], "Content-Type"));
+    CHECK(body_of(requests[0]).empty());
+  }
+  testing::TlsServer server(kCreated);
+  client.perform(request_with(server, Method::kPost, {}, BodyType::kNone), arena.resource());
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].starts_with("POST "));
+  CHECK(has_header(requests[0], "Content-Length: 0"));
+  CHECK_FALSE(has_header_named(requests[0], "Content-Type"));
+}
+
+TEST_CASE("a form body is labelled as a form, and no Authorization goes without a token") {
+  testing::TlsServer server(kCreated);
+  SecretArena arena;
+  CurlHttpClient client;
+  HttpRequest request = request_with(server, Method::kPost, "grant_type=refresh_token&refresh_token=rt", BodyType::kForm);
+  request.bearer_token = {};
+  client.perform(request, arena.resource());
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(has_header(requests[0], "Content-Type: application/x-www-form-urlencoded"));
+  CHECK_FALSE(has_header_named(requests[0], "Authorization"));
+  CHECK(body_of(requests[0]) == "grant_type=refresh_token&refresh_token=rt");
+}
+
+TEST_CASE("a large body goes out at once from the caller's memory, without waiting for a 100 Continue") {
+  testing::TlsServer server(kCreated);
+  SecretArena arena;
+  CurlHttpClient client;
+  const SecretString body = secret_copy("{\"blob\": \"" + std::string(1500000, 'A') + "\"}", arena.resource());
+  HttpRequest request = request_with(server, Method::kPut, body, BodyType::kJson);
+  request.total_timeout = 0.9;  // libcurl waits 1 s for a 100 Continue it asked for
+  const HttpResponse r = client.perform(request, arena.resource());
+  CHECK(r.error == TransportError::kNone);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(body_of(requests[0]) == std::string_view(body));
+}
+
+TEST_CASE("a request the server read but never answered times out as sent") {
+  testing::TlsServer server("");
+  SecretArena arena;
+  CurlHttpClient client;
+  HttpRequest request = request_with(server, Method::kPut, R"({"a": 1})", BodyType::kJson);
+  request.total_timeout = 0.5;
+  const HttpResponse r = client.perform(request, arena.resource());
+  CHECK(r.error == TransportError::kTimeout);
+  CHECK(r.request_sent);
+  CHECK(server.requests().size() == 1);
 }

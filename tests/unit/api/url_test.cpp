@@ -34,4 +34,6 @@ TEST_CASE("a path part is escaped, unreserved characters kept") {
   CHECK(url_escaped("api-web_1.x~") == "api-web_1.x~");
   CHECK(url_escaped("a/b c?d&e") == "a%2Fb%20c%3Fd%26e");
   CHECK(url_escaped("") == "");
+  // An empty view into a longer text: libcurl reads a length of 0 as "up to the NUL".
+  CHECK(url_escaped(std::string_view("abc").substr(0, 0)) == "");
 }
