@@ -100,7 +100,7 @@ void plans(Session& session) {
 }
 
 constexpr Command kCommands[] = {
-    {"whoami", "", "show who the token is: its organization(s) and abilities",
+    {"whoami", "", "show who the token is, its organizations, abilities",
      "Shows the token's principal (GET /me): an organization token's name, organization, abilities, project "
      "scope and expiry; or a user's name, email and organizations with the role in each.",
      kOptionJson, 0, 0, whoami},

@@ -130,8 +130,10 @@ void update(Session& session) {
   request.path = fmt::format("{}/{}", parent_path(session, K), url_escaped(slug));
   request.json_body = body.text();
   request.subject = {subject_of(session, K, slug)};
-  write_and_report(session, request, fmt::format("PATCH {}", request.path),
-                   fmt::format("updated {}", request.subject.what));
+  const std::string done = line.slug && *line.slug != slug
+                               ? fmt::format("renamed {} to {}", request.subject.what, sanitized(*line.slug))
+                               : fmt::format("updated {}", request.subject.what);
+  write_and_report(session, request, fmt::format("PATCH {}", request.path), done);
 }
 
 template <const Kind& K>

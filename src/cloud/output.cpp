@@ -47,7 +47,7 @@ std::string cell(const rapidjson::Value& object, std::string_view field) {
     if (!out.empty()) out += ", ";
     out += scalar_text(item);
   }
-  return out.empty() ? "-" : sanitized(out);
+  return out.empty() ? "-" : out;  // each item is sanitised (and cut) on its own
 }
 
 std::string render_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
