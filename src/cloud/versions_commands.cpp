@@ -191,8 +191,10 @@ void restore(Session& session) {
     return std::nullopt;
   };
   ApiResponse response = client.send(request, session.memory());
-  std::string version = "?";
-  if (!response.settled) {
+  std::string version;
+  if (response.settled) {  // the answer was lost; the level as read back says where it is
+    version = std::to_string(read_level(client, session.org(), backup.ref, session.memory()).version);
+  } else {
     const DataAnswer answer(std::move(response), "POST " + request.path);
     if (session.line().json) return write_stdout(json_line(answer.data()));
     version = cell(answer.data(), "version");

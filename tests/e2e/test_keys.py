@@ -45,7 +45,6 @@ class ServerManagedKey(KeysTest):
             self.assertNotIn(key.encode(), r.out + json.dumps(as_json).encode())
 
     def test_server_rotation_keeps_dotenv_run_starting_and_old_versions_restoring(self):
-        before = self.snapshot("api", None) if False else None
         r = self.ok("key", "rotate", "-p", "api")
         self.assertEqual(r.out.decode(), "project api: the key is now version 2 (4 levels re-sealed); backups stay "
                                          "under their key versions and still restore\n")
