@@ -15,8 +15,8 @@ constexpr std::size_t kCommandColumn = 29;
 
 constexpr std::string_view kIntro = R"(Usage: dotenv-cloud [OPTIONS] COMMAND [ARGS] [OPTIONS]
 
-Manage dotEnv Cloud organizations, projects, targets and environments. Options
-may come before or after the command. Read commands print tables for people,
+Manage dotEnv Cloud organizations, projects, targets, environments, backup
+versions and keys. Options may come before or after the command. Read commands print tables for people,
 or with --json the API's data as JSON. Lists follow every page.
 
 Commands:
