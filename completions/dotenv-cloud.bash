@@ -59,6 +59,8 @@ _dotenv_cloud()
     case ${words[0]} in
         orgs) verbs='list create show' ;;
         projects|targets|environments) verbs='list show create update delete' ;;
+        versions) verbs='list show diff restore delete purge' ;;
+        key) verbs='show history rotate verify' ;;
     esac
     local command=${words[0]}
     [[ -n $verbs && ${#words[@]} -ge 2 ]] && command="${words[0]} ${words[1]}"
@@ -72,21 +74,28 @@ _dotenv_cloud()
             'targets create'|'environments create') own='--json --name' ;;
             'projects update'|'targets update'|'environments update') own='--json --name --slug' ;;
             'projects delete'|'targets delete'|'environments delete') own='--yes' ;;
+            'versions list') own='--json --limit' ;;
+            'versions show'|'versions diff'|'key show') own='--json --reveal' ;;
+            'versions restore'|'key history'|'key verify') own='--json' ;;
+            'versions delete'|'versions purge') own='--yes' ;;
+            'key rotate') own='--new-key-file' ;;
         esac
         mapfile -t COMPREPLY < <(compgen -W "$settings $own" -- "$cur")
         return 0
     fi
 
     if (( ${#words[@]} == 0 )); then
-        mapfile -t COMPREPLY < <(compgen -W 'whoami orgs plans projects targets environments help' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W 'whoami orgs plans projects targets environments versions key help' -- "$cur")
     elif [[ ${words[0]} == help ]]; then
         if (( ${#words[@]} == 1 )); then
-            mapfile -t COMPREPLY < <(compgen -W 'whoami orgs plans projects targets environments' -- "$cur")
+            mapfile -t COMPREPLY < <(compgen -W 'whoami orgs plans projects targets environments versions key' -- "$cur")
         elif (( ${#words[@]} == 2 )); then
             case ${words[1]} in
                 orgs) mapfile -t COMPREPLY < <(compgen -W 'list create show' -- "$cur") ;;
                 projects|targets|environments)
                     mapfile -t COMPREPLY < <(compgen -W 'list show create update delete' -- "$cur") ;;
+                versions) mapfile -t COMPREPLY < <(compgen -W 'list show diff restore delete purge' -- "$cur") ;;
+                key) mapfile -t COMPREPLY < <(compgen -W 'show history rotate verify' -- "$cur") ;;
             esac
         fi
     elif [[ -n $verbs && ${#words[@]} -eq 1 ]]; then

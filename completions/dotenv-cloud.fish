@@ -39,8 +39,16 @@ function __dotenv_cloud_takes
             set own --json --name
         case 'projects update' 'targets update' 'environments update'
             set own --json --name --slug
-        case 'projects delete' 'targets delete' 'environments delete'
+        case 'projects delete' 'targets delete' 'environments delete' 'versions delete' 'versions purge'
             set own --yes
+        case 'versions list'
+            set own --json --limit
+        case 'versions show' 'versions diff' 'key show'
+            set own --json --reveal
+        case 'versions restore' 'key history' 'key verify'
+            set own --json
+        case 'key rotate'
+            set own --new-key-file
     end
     contains -- $argv[1] $own
 end
@@ -54,12 +62,16 @@ complete -c dotenv-cloud -n __dotenv_cloud_at -a plans -d 'List the plans and th
 complete -c dotenv-cloud -n __dotenv_cloud_at -a projects -d 'Projects'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a targets -d 'Targets of a project (-p)'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a environments -d 'Environments of a target (-p -t)'
+complete -c dotenv-cloud -n __dotenv_cloud_at -a versions -d 'Backup versions of a level'
+complete -c dotenv-cloud -n __dotenv_cloud_at -a key -d 'The project key: show, history, rotate, verify'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a help -d 'Show the help of a command'
 complete -c dotenv-cloud -n '__dotenv_cloud_at orgs' -a 'list create show'
 for group in projects targets environments
     complete -c dotenv-cloud -n "__dotenv_cloud_at $group" -a 'list show create update delete'
 end
-complete -c dotenv-cloud -n '__dotenv_cloud_at help' -a 'whoami orgs plans projects targets environments'
+complete -c dotenv-cloud -n '__dotenv_cloud_at versions' -a 'list show diff restore delete purge'
+complete -c dotenv-cloud -n '__dotenv_cloud_at key' -a 'show history rotate verify'
+complete -c dotenv-cloud -n '__dotenv_cloud_at help' -a 'whoami orgs plans projects targets environments versions key'
 
 # The settings options, anywhere.
 complete -c dotenv-cloud -s o -l org -x -d 'Organization ULID (DOTENV_CLOUD_ORG)'
@@ -86,3 +98,4 @@ complete -c dotenv-cloud -n '__dotenv_cloud_takes --name' -l name -x -d 'The dis
 complete -c dotenv-cloud -n '__dotenv_cloud_takes --slug' -l slug -x -d 'The new slug'
 complete -c dotenv-cloud -n '__dotenv_cloud_takes --client-managed' -l client-managed -d 'You keep the key'
 complete -c dotenv-cloud -n '__dotenv_cloud_takes --new-key-file' -l new-key-file -r -F -d 'Write the new key to FILE'
+complete -c dotenv-cloud -n '__dotenv_cloud_takes --reveal' -l reveal -d 'Print the decrypted values'

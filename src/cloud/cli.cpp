@@ -21,7 +21,7 @@ namespace {
 
 // The settings options (-o ... --timeout) come from api/setting_options.hpp, shared with dotenv-run.
 enum LongOnly : int {
-  kJson = kFirstProgramOption, kYes, kLimit, kName, kSlug, kClientManaged, kNewKeyFile, kFormat, kReplace,
+  kJson = kFirstProgramOption, kYes, kLimit, kName, kSlug, kClientManaged, kNewKeyFile, kFormat, kReplace, kReveal,
 };
 
 // "+" stops at each command word (the loop below resumes after it); ":" lets us word the errors.
@@ -39,6 +39,7 @@ const struct option kLongOptions[] = {
     {"new-key-file", required_argument, nullptr, kNewKeyFile},
     {"format", required_argument, nullptr, kFormat},
     {"replace", no_argument, nullptr, kReplace},
+    {"reveal", no_argument, nullptr, kReveal},
     {"verbose", no_argument, nullptr, 'v'},
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, 'V'},
@@ -49,6 +50,7 @@ constexpr std::pair<CommandOption, std::string_view> kCommandOptionNames[] = {
     {kOptionJson, "--json"}, {kOptionYes, "--yes"}, {kOptionLimit, "--limit"}, {kOptionName, "--name"},
     {kOptionSlug, "--slug"}, {kOptionClientManaged, "--client-managed"}, {kOptionNewKeyFile, "--new-key-file"},
     {kOptionFormat, "--format"}, {kOptionReplace, "--replace"},
+    {kOptionReveal, "--reveal"},
 };
 
 Error usage(const std::string& message) { return Error(kExitUsage, message + " (see dotenv-cloud --help)"); }
@@ -92,6 +94,7 @@ void apply_option(CommandLine& line, int c, const char* arg) {
     case kNewKeyFile: line.new_key_file = arg; line.given |= kOptionNewKeyFile; break;
     case kFormat: line.format = parse_format(arg); line.given |= kOptionFormat; break;
     case kReplace: line.replace = true; line.given |= kOptionReplace; break;
+    case kReveal: line.reveal = true; line.given |= kOptionReveal; break;
     case 'v': ++line.verbose; break;
     case 'h': line.help = true; break;
     case 'V': line.version = true; break;

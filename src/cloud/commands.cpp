@@ -29,6 +29,8 @@ const std::vector<Command>& commands() {
     append(v, account_commands());
     append(v, level_commands());
     append(v, secrets_commands());
+    append(v, versions_commands());
+    append(v, key_commands());
     // Registration point: append(v, secrets_commands()); append(v, login_commands());
     return v;
   }();
@@ -69,7 +71,9 @@ void check_usage(const Command& command, const CommandLine& line) {
     throw usage(fmt::format("usage: dotenv-cloud {}{}{}", command.name, command.args.empty() ? "" : " ", command.args),
                 command.name);
   }
-  if (line.client_managed != line.new_key_file.has_value()) {
+  // projects create: --new-key-file is where the client-managed project's key goes (key rotate
+  // takes it alone: the new key of a rotation).
+  if ((command.options & kOptionClientManaged) != 0 && line.client_managed != line.new_key_file.has_value()) {
     throw usage("--client-managed and --new-key-file go together: the new project's key is written to that file",
                 command.name);
   }

@@ -15,10 +15,10 @@ constexpr std::size_t kCommandColumn = 29;
 
 constexpr std::string_view kIntro = R"(Usage: dotenv-cloud [OPTIONS] COMMAND [ARGS] [OPTIONS]
 
-Manage dotEnv Cloud organizations, projects, targets, environments and their
-secrets (re-encrypted on this machine). Options may come before or after the
-command. Read commands print tables for people, or with --json the API's data
-as JSON. Lists follow every page.
+Manage dotEnv Cloud organizations, projects, targets, environments, their
+secrets (re-encrypted on this machine), backup versions and keys. Options may
+come before or after the command. Read commands print tables for people, or
+with --json the API's data as JSON. Lists follow every page.
 
 Commands:
 )";
@@ -53,8 +53,11 @@ Command options:
       --name NAME           create, update: the display name
       --slug SLUG           update: the new slug
       --client-managed      projects create: you keep the key (--new-key-file)
-      --new-key-file FILE   projects create: write the new key to FILE (mode 0600;
-                            FILE must not exist)
+      --new-key-file FILE   projects create, key rotate: write the new key to FILE
+                            (mode 0600; FILE must not exist, or for a rotation
+                            being resumed, hold its new key)
+      --reveal              versions show, versions diff, key show: print the
+                            decrypted values (or the server-managed key)
       --format FORMAT       secrets get: env (default), json or shell
       --replace             secrets import: the file becomes the whole level
 
