@@ -1,5 +1,5 @@
 # Install rules for the man page, shell completions and package docs, and the CPack settings for the .deb and .rpm.
-# Included once from the top CMakeLists.txt, after install(TARGETS dotenv-run).
+# Included once from the top CMakeLists.txt, after install(TARGETS dotenv-run dotenv-cloud).
 
 set(DOTENV_RUN_ZSH_COMPLETION_DIR "${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions" CACHE STRING
     "Where the zsh completion goes (Debian: share/zsh/vendor-completions; Fedora: share/zsh/site-functions)")
@@ -10,7 +10,8 @@ find_program(GZIP_EXECUTABLE gzip REQUIRED)
 set(packaging_out ${CMAKE_CURRENT_BINARY_DIR}/packaging)
 file(MAKE_DIRECTORY ${packaging_out})
 set(packaging_gz "")
-foreach(pair "man/dotenv-run.1:dotenv-run.1.gz" "packaging/debian/changelog:changelog.gz")
+foreach(pair "man/dotenv-run.1:dotenv-run.1.gz" "man/dotenv-cloud.1:dotenv-cloud.1.gz"
+             "packaging/debian/changelog:changelog.gz")
   string(REPLACE ":" ";" pair "${pair}")
   list(GET pair 0 input)
   list(GET pair 1 output)
@@ -23,11 +24,14 @@ foreach(pair "man/dotenv-run.1:dotenv-run.1.gz" "packaging/debian/changelog:chan
 endforeach()
 add_custom_target(packaging_docs ALL DEPENDS ${packaging_gz})
 
-install(FILES ${packaging_out}/dotenv-run.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-install(FILES completions/dotenv-run.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
-        RENAME dotenv-run)
-install(FILES completions/_dotenv-run DESTINATION ${DOTENV_RUN_ZSH_COMPLETION_DIR})
-install(FILES completions/dotenv-run.fish DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
+# Both programs: their man pages and their bash, zsh and fish completions.
+foreach(program dotenv-run dotenv-cloud)
+  install(FILES ${packaging_out}/${program}.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+  install(FILES completions/${program}.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
+          RENAME ${program})
+  install(FILES completions/_${program} DESTINATION ${DOTENV_RUN_ZSH_COMPLETION_DIR})
+  install(FILES completions/${program}.fish DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
+endforeach()
 install(FILES packaging/debian/copyright ${packaging_out}/changelog.gz DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # Package metadata. Each can be overridden on the cmake command line (-DCPACK_...=...).
@@ -36,7 +40,7 @@ set(CPACK_PACKAGE_NAME dotenv-run)
 set(CPACK_PACKAGE_VENDOR "The dotenv-run authors")
 set(CPACK_PACKAGE_CONTACT "${dotenv_run_maintainer}")
 set(CPACK_PACKAGE_HOMEPAGE_URL "https://dotenv.cloud" CACHE STRING "Homepage written into the packages")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "run a program with its dotEnv Cloud secrets")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "run a program with its dotEnv Cloud secrets, and manage them")
 set(CPACK_PACKAGE_DESCRIPTION
     "dotenv-run fetches the encrypted secrets of a dotEnv Cloud project, target
 and environment in one HTTPS request, decrypts them in memory with libsodium,
@@ -46,7 +50,10 @@ activation work as if the command were started directly.
 
 It is meant for services started by systemd (with LoadCredentialEncrypted=
 for the API token) and for container entry points. Local .env files can be
-read too, with the same strict parser.")
+read too, with the same strict parser.
+
+dotenv-cloud, in the same package, manages organizations, projects, targets
+and environments from the command line, with the same settings and token.")
 set(CPACK_RESOURCE_FILE_LICENSE ${CMAKE_CURRENT_SOURCE_DIR}/LICENSE)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGE_RELOCATABLE OFF)
@@ -63,7 +70,7 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # dpkg-shlibdeps: libc6, libcurl4, libso
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 set(CPACK_RPM_FILE_NAME RPM-DEFAULT)
-set(CPACK_RPM_PACKAGE_SUMMARY "Run a program with its dotEnv Cloud secrets")
+set(CPACK_RPM_PACKAGE_SUMMARY "Run a program with its dotEnv Cloud secrets, and manage them")
 set(CPACK_RPM_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION}")
 set(CPACK_RPM_PACKAGE_LICENSE MIT)
 set(CPACK_RPM_PACKAGE_GROUP "Applications/System")

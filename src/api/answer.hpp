@@ -1,4 +1,4 @@
-// The resolve answer (API.md section 7): its shape, checked field by field, as views into the secret body.
+// The resolve answer (docs/api.md section 7): its shape, checked field by field, as views into the secret body.
 #pragma once
 
 #include <optional>

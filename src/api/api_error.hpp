@@ -1,4 +1,4 @@
-// Turning the API's failures into one printable line and an exit code (API.md section 2).
+// Turning the API's failures into one printable line and an exit code (docs/api.md section 2).
 #pragma once
 
 #include <string>

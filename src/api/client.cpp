@@ -93,6 +93,13 @@ bool settled_as_applied(const ApiRequest& request, Step& step) {
   return *applied;
 }
 
+// Whether an attempt that did not end the loop may still have been applied by the server: it
+// went out and its answer was lost, or it was answered with a 5xx other than 503.
+bool may_have_been_applied(const HttpResponse& response) {
+  if (response.error != TransportError::kNone) return response.request_sent;
+  return response.status >= 500 && response.status < 600 && response.status != 503;
+}
+
 ApiResponse answer_of(HttpResponse response, std::pmr::memory_resource* mem) {
   ApiResponse out(mem);
   out.status = response.status;
@@ -163,13 +170,28 @@ ApiResponse ApiClient::send_raw(const ApiRequest& request, std::pmr::memory_reso
   HttpRequest http = http_request(request);
   splay_once();
   const double start = environment_.monotonic_now();
-  const Deadline deadline{start, start + settings_.retry_timeout};
+  const double own_end = start + settings_.retry_timeout;
+  const Deadline deadline{start, deadline_end_ ? std::min(own_end, *deadline_end_) : own_end};
+  struct Restore {
+    std::optional<double>& slot;
+    std::optional<double> saved;
+    ~Restore() { slot = saved; }
+  } restore{deadline_end_, std::exchange(deadline_end_, deadline.end)};
   unsigned told_to_wait = 0;  // answers in a row that carried a Retry-After
+  bool maybe_applied = false;  // an earlier attempt may have been applied
   for (unsigned attempt = 1;; ++attempt) {
     limit_to_deadline(http, settings_, deadline, environment_.monotonic_now());
     HttpResponse response = http_.perform(http, mem);
     Step step = judge(request, response, settings_, environment_.wall_now());
+    // A DELETE sent again after its answer was lost finds the object gone: the lost one did it.
+    if (step.kind == Step::kAnswer && maybe_applied && blind_repeat_safe(request) && request.method == Method::kDelete &&
+        response.status == 404) {
+      ApiResponse settled(mem);
+      settled.settled = true;
+      return settled;
+    }
     if (step.kind == Step::kAnswer) return answer_of(std::move(response), mem);
+    maybe_applied = maybe_applied || may_have_been_applied(response);
     if (step.kind == Step::kUnknown && settled_as_applied(request, step)) {
       ApiResponse settled(mem);
       settled.settled = true;

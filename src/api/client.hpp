@@ -41,6 +41,7 @@ struct ApiRequest {
   // applied (false: it is sent again, while the deadline allows) or cannot tell (nullopt:
   // exit 69, the outcome unknown). Leave unset for other writes. A DELETE with `settle` set
   // is treated as such a write too (a blind repeat of a conditional clear would conflict).
+  // Requests `settle` sends through the same ApiClient end by the write's own deadline.
   std::function<std::optional<bool>()> settle;
   Subject subject;
   bool authenticated = true;  // false: no Authorization header (the OAuth token endpoint)
@@ -51,7 +52,7 @@ struct ApiResponse {
   long status = 0;    // 0 when `settled`
   SecretString body;  // the whole JSON answer (a 2xx one, or the error answer from send_raw); empty for 204
   std::string request_id;
-  bool settled = false;  // the answer was lost, and `settle` found the write applied
+  bool settled = false;  // the answer was lost, and `settle` (or a repeated DELETE's 404) found the write applied
 };
 
 class ApiClient {
@@ -71,7 +72,9 @@ class ApiClient {
   // too large, or a write's outcome is unknown.
   //
   // Retries: a GET (and DELETE, which is idempotent) is retried on transport failures,
-  // 429 and 5xx, honouring Retry-After, as the resolve call always was. A POST, PUT or PATCH
+  // 429 and 5xx, honouring Retry-After, as the resolve call always was. A DELETE answered 404
+  // after an attempt that may have been applied was applied: the response is `settled`
+  // (for a DELETE without `settle`; one with it is settled by reading back). A POST, PUT or PATCH
   // is retried only when it cannot have reached the server (DNS, connection refused, TLS
   // handshake before any byte of the request was sent) or got 429 or 503 (nothing applied);
   // after any other failure (a timeout, a broken connection, 500, 502, 504) its fate is
@@ -99,6 +102,9 @@ class ApiClient {
   std::string base_url_;  // checked, without a trailing slash
   std::string pins_;      // joined for libcurl
   bool splayed_ = false;
+  // The deadline of the request being sent, while one is: a read-back sent from its
+  // `settle` ends by it too, so a lost write never takes longer than its deadline.
+  std::optional<double> deadline_end_;
 };
 
 }  // namespace dotenv_run

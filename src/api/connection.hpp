@@ -17,7 +17,9 @@ struct ApiSettings {
   // The token lives in `token_memory`: fill it with token.assign(...). Assigning another
   // SecretString to it (token = secret_copy(...)) would copy the bytes into the memory the
   // token was made with, as std::pmr strings never adopt another allocator on assignment.
-  explicit ApiSettings(std::pmr::memory_resource* token_memory) : token(token_memory) {}
+  // Room is reserved at once, so a short token is never kept in the string object's own
+  // small buffer (on the stack, wherever the settings live).
+  explicit ApiSettings(std::pmr::memory_resource* token_memory) : token(token_memory) { token.reserve(32); }
 
   std::string api_url;
   SecretString token;

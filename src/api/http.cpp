@@ -224,7 +224,11 @@ void set_limits(CURL* h, const HttpRequest& request) {
 
 // GET, or the method with its body sent straight from the caller's memory (POSTFIELDS
 // does not copy). POST, PUT and PATCH always send a Content-Length, 0 without a body.
+// Every method but GET goes on a new connection: when a reused connection closes before any
+// byte of the answer, libcurl sends the request again on a new one by itself, and a write
+// the server applied before it died would be applied twice.
 void set_method_and_body(CURL* h, const HttpRequest& request) {
+  if (request.method != Method::kGet) DOTENV_SET(h, CURLOPT_FRESH_CONNECT, 1L);
   const bool has_body = !request.body.empty() || request.method == Method::kPost ||
                         request.method == Method::kPut || request.method == Method::kPatch;
   if (request.method == Method::kGet && request.body.empty()) {

@@ -59,7 +59,9 @@ enum class TransportError {
 };
 
 struct HttpResponse {
-  explicit HttpResponse(std::pmr::memory_resource* body_memory) : body(body_memory) {}
+  // Room is reserved at once, so a short answer is never kept in the string object's own
+  // small buffer (on the stack) but in `body_memory`.
+  explicit HttpResponse(std::pmr::memory_resource* body_memory) : body(body_memory) { body.reserve(32); }
   TransportError error = TransportError::kNone;
   std::string error_detail;  // libcurl's message (never secrets; proxy credentials redacted)
   // False only when no byte of the request can have reached the server: DNS failed, the

@@ -17,25 +17,9 @@ bool is_crockford(char c) {
   return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' && c != 'O' && c != 'U');
 }
 
-void check_slug(std::string_view what, std::string_view slug) {
-  static constexpr std::array<std::string_view, 7> kReserved{"projects", "targets", "environments", "secrets",
-                                                             "key",      "versions", "resolve"};
-  const bool shape_ok = !slug.empty() && slug.size() <= 64 &&
-                        std::all_of(slug.begin(), slug.end(), [](char c) {
-                          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-                        }) &&
-                        slug.front() != '_' && slug.front() != '-';
-  if (!shape_ok)
-    throw Error(kExitConfig, fmt::format("the {} \"{}\" is not a valid slug (a lowercase letter or digit, then up to 63 "
-                                         "lowercase letters, digits, '_' or '-')",
-                                         what, sanitized(slug)));
-  if (std::find(kReserved.begin(), kReserved.end(), slug) != kReserved.end())
-    throw Error(kExitConfig, fmt::format("the {} \"{}\" is a reserved word, not a slug", what, slug));
-}
-
 std::string resolve_path(const ResolveQuery& query) {
-  std::string path =
-      fmt::format("/api/v1/{}/secrets/resolve?project={}", url_escaped(query.org), url_escaped(query.project));
+  std::string path = fmt::format("/api/v1/{}/secrets/resolve?project={}", url_escaped(canonical_ulid(query.org)),
+                                 url_escaped(query.project));
   if (query.target) path += "&target=" + url_escaped(*query.target);
   if (query.environment) path += "&environment=" + url_escaped(*query.environment);
   path += "&merge=1&include=key";
@@ -54,12 +38,39 @@ ResolveAnswer answer_of(ApiResponse response, const ApiSettings& settings, const
 
 }  // namespace
 
-void check_query(const ResolveQuery& query) {
-  const bool ulid = query.org.size() == 26 && std::all_of(query.org.begin(), query.org.end(), is_crockford) &&
-                    query.org.front() >= '0' && query.org.front() <= '7';
+// A ULID is case-insensitive, but the API matches ids as it wrote them: in upper case.
+std::string canonical_ulid(std::string_view id) {
+  std::string out(id);
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; });
+  return out;
+}
+
+void check_organization_id(std::string_view org) {
+  const bool ulid = org.size() == 26 && std::all_of(org.begin(), org.end(), is_crockford) && org.front() >= '0' &&
+                    org.front() <= '7';
   if (!ulid)
     throw Error(kExitConfig, fmt::format("the organization \"{}\" is not a ULID (26 characters of Crockford base32)",
-                                         sanitized(query.org)));
+                                         sanitized(org)));
+}
+
+void check_slug(std::string_view what, std::string_view slug) {
+  static constexpr std::array<std::string_view, 7> kReserved{"projects", "targets", "environments", "secrets",
+                                                             "key",      "versions", "resolve"};
+  const bool shape_ok = !slug.empty() && slug.size() <= 64 &&
+                        std::all_of(slug.begin(), slug.end(), [](char c) {
+                          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+                        }) &&
+                        slug.front() != '_' && slug.front() != '-';
+  if (!shape_ok)
+    throw Error(kExitConfig, fmt::format("the {} \"{}\" is not a valid slug (a lowercase letter or digit, then up to 63 "
+                                         "lowercase letters, digits, '_' or '-')",
+                                         what, sanitized(slug)));
+  if (std::find(kReserved.begin(), kReserved.end(), slug) != kReserved.end())
+    throw Error(kExitConfig, fmt::format("the {} \"{}\" is a reserved word, not a slug", what, slug));
+}
+
+void check_query(const ResolveQuery& query) {
+  check_organization_id(query.org);
   check_slug("project", query.project);
   if (query.target) check_slug("target", *query.target);
   if (query.environment) {

@@ -39,9 +39,15 @@ ResolveAnswer resolve_with(const ApiSettings& settings, const ResolveQuery& quer
                            std::pmr::memory_resource* secret_mem, const Notice& notice, HttpClient& client,
                            const RetryEnvironment& environment, const BackoffPolicy& policy = {});
 
-// Refuses an organization that is not a ULID, a slug outside API.md section 4, or an
+// Refuses an organization that is not a ULID, a slug outside docs/api.md section 4, or an
 // environment without a target.
 void check_query(const ResolveQuery& query);
+// The parts of check_query, for callers that build other paths: Error(kExitConfig) naming
+// `what` ("project") for a slug outside API.md section 4 or a reserved word.
+void check_organization_id(std::string_view org);
+// A ULID in the upper case the API writes and matches ids in.
+std::string canonical_ulid(std::string_view id);
+void check_slug(std::string_view what, std::string_view slug);
 // <base>/api/v1/<org>/secrets/resolve?project=..&target=..&environment=..&merge=1&include=key
 std::string resolve_url(std::string_view base, const ResolveQuery& query);
 // The same request for the ApiClient: one GET of that path, about the project.

@@ -1,11 +1,11 @@
 // Where each setting comes from, in order: flags, environment, credentials, project file, user config.
 #include "api/settings.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
+#include <cerrno>
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "api/credentials.hpp"
+#include "core/fd.hpp"
 #include "api/http.hpp"
 #include "core/json.hpp"
 #include "core/secret_file.hpp"
@@ -31,9 +32,9 @@ struct FileSettings {
 
 // A settings file names where the token is sent (api_url) and whom to trust (ca_file), so
 // one that another user could have written is refused, as git refuses such a repository.
-void check_owner(const fs::path& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw Error(kExitConfig, fmt::format("{}: cannot be read", path.string()));
+// Checked through the descriptor it is read from: a check by path, then an open, would let
+// the path be pointed at another file in between.
+void check_owner(const fs::path& path, const struct stat& st) {
   if (st.st_uid != ::geteuid() && st.st_uid != 0) {
     throw Error(kExitConfig, fmt::format("{}: owned by uid {}, not by you or root; refused, since it could send "
                                          "the token elsewhere", path.string(), st.st_uid));
@@ -44,13 +45,31 @@ void check_owner(const fs::path& path) {
   }
 }
 
+// The text of a settings file, opened once and checked as opened.
+std::string read_checked_file(const fs::path& path) {
+  constexpr std::size_t kMaxSettingsFile = 1024 * 1024;
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  struct stat st {};
+  if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+    throw Error(kExitConfig, fmt::format("{}: cannot be read", path.string()));
+  check_owner(path, st);
+  if (static_cast<std::size_t>(st.st_size) > kMaxSettingsFile)
+    throw Error(kExitConfig, fmt::format("{}: larger than 1 MiB", path.string()));
+  std::string body;
+  char chunk[16384];
+  while (true) {
+    const ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error(kExitConfig, fmt::format("{}: cannot be read", path.string()));
+    if (n == 0) break;
+    body.append(chunk, static_cast<std::size_t>(n));
+    if (body.size() > kMaxSettingsFile) throw Error(kExitConfig, fmt::format("{}: larger than 1 MiB", path.string()));
+  }
+  return body;
+}
+
 FileSettings read_settings_file(const fs::path& path) {
-  check_owner(path);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(kExitConfig, fmt::format("{}: cannot be read", path.string()));
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string body = text.str();
+  std::string body = read_checked_file(path);
   if (auto problem = prescan_json(body, JsonLimits{})) {
     throw Error(kExitConfig, fmt::format("{}: not valid JSON: {}", path.string(), *problem));
   }

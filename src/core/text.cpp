@@ -1,13 +1,58 @@
 // Making outside text safe to print.
 #include "core/text.hpp"
 
+#include <cstddef>
+
 namespace dotenv_run {
+
+namespace {
+
+// The length of the well-formed UTF-8 sequence at the start of `text` and its code point,
+// or 0 when it is not one (a stray continuation byte, a cut or overlong sequence, a surrogate).
+std::size_t utf8_sequence(std::string_view text, char32_t& code_point) {
+  const auto lead = static_cast<unsigned char>(text[0]);
+  std::size_t length = 0;
+  char32_t cp = 0, min = 0;
+  if (lead < 0x80) return code_point = lead, 1;
+  if (lead >= 0xC2 && lead <= 0xDF) length = 2, cp = lead & 0x1Fu, min = 0x80;
+  else if (lead >= 0xE0 && lead <= 0xEF) length = 3, cp = lead & 0x0Fu, min = 0x800;
+  else if (lead >= 0xF0 && lead <= 0xF4) length = 4, cp = lead & 0x07u, min = 0x10000;
+  else return 0;
+  if (text.size() < length) return 0;
+  for (std::size_t i = 1; i < length; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (c & 0x3Fu);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  code_point = cp;
+  return length;
+}
+
+// C0 and C1 controls and DEL: a terminal acts on them (ESC, CSI U+009B, OSC U+009D...).
+bool is_control(char32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
+
+// Bidirectional controls reorder what follows them on screen, so a line could show text in an
+// order other than the bytes' (Trojan Source): marks, embeddings, overrides and isolates.
+bool is_bidi_control(char32_t cp) {
+  return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
+}  // namespace
 
 std::string sanitized(std::string_view text) {
   std::string out;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u != 0x7f) out += c;
+  while (!text.empty()) {
+    char32_t cp = 0;
+    const std::size_t length = utf8_sequence(text, cp);
+    if (length == 0) {
+      out += '?';  // not UTF-8: a lone byte a terminal could read as a C1 control
+      text.remove_prefix(1);
+      continue;
+    }
+    if (!is_control(cp) && !is_bidi_control(cp)) out.append(text.substr(0, length));
+    text.remove_prefix(length);
   }
   if (out.size() > 200) {
     std::size_t cut = 200;

@@ -3,13 +3,13 @@
 
 #include <getopt.h>
 
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
+#include <iterator>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include "api/setting_options.hpp"
 #include "core/error.hpp"
 #include "core/names.hpp"
 
@@ -17,25 +17,17 @@ namespace dotenv_run {
 
 namespace {
 
+// The settings options (-o ... --timeout) come from api/setting_options.hpp, shared with dotenv-cloud.
 enum LongOnly : int {
-  kApiUrl = 1000, kCaFile, kTokenFile, kKeyFile, kPin, kEnvFile, kOnly, kExclude, kKeep, kPrefix,
-  kNoExpand, kPreserveEnv, kCleanEnv, kAllowUnsafe, kRetryTimeout, kConnectTimeout, kTimeout,
-  kSplay, kExport, kFormat, kCheck,
+  kEnvFile = kFirstProgramOption, kOnly, kExclude, kKeep, kPrefix, kNoExpand, kPreserveEnv, kCleanEnv,
+  kAllowUnsafe, kSplay, kExport, kFormat, kCheck,
 };
 
 // "+" stops at the first non-option; the leading ":" lets us word the errors ourselves.
 constexpr const char* kShortOptions = "+:o:p:t:e:vhV";
 
+// The launcher's own options; the whole table is the settings options followed by these.
 const struct option kLongOptions[] = {
-    {"org", required_argument, nullptr, 'o'},
-    {"project", required_argument, nullptr, 'p'},
-    {"target", required_argument, nullptr, 't'},
-    {"environment", required_argument, nullptr, 'e'},
-    {"api-url", required_argument, nullptr, kApiUrl},
-    {"ca-file", required_argument, nullptr, kCaFile},
-    {"token-file", required_argument, nullptr, kTokenFile},
-    {"key-file", required_argument, nullptr, kKeyFile},
-    {"pin", required_argument, nullptr, kPin},
     {"env-file", required_argument, nullptr, kEnvFile},
     {"only", required_argument, nullptr, kOnly},
     {"exclude", required_argument, nullptr, kExclude},
@@ -45,9 +37,6 @@ const struct option kLongOptions[] = {
     {"preserve-env", no_argument, nullptr, kPreserveEnv},
     {"clean-env", no_argument, nullptr, kCleanEnv},
     {"allow-unsafe-names", no_argument, nullptr, kAllowUnsafe},
-    {"retry-timeout", required_argument, nullptr, kRetryTimeout},
-    {"connect-timeout", required_argument, nullptr, kConnectTimeout},
-    {"timeout", required_argument, nullptr, kTimeout},
     {"splay", required_argument, nullptr, kSplay},
     {"export", no_argument, nullptr, kExport},
     {"format", required_argument, nullptr, kFormat},
@@ -60,18 +49,6 @@ const struct option kLongOptions[] = {
 
 Error usage(const std::string& message) {
   return Error(kExitUsage, message + " (see dotenv-run --help)");
-}
-
-// Seconds from `min` to 86400. A zero timeout would fail every request, so timeouts start
-// at 0.1 s, and the deadline that bounds every attempt at 1 s; --splay may be 0.
-double parse_seconds(const char* text, std::string_view option, double min) {
-  errno = 0;
-  char* end = nullptr;
-  double value = std::strtod(text, &end);
-  if (errno != 0 || end == text || *end != '\0' || !std::isfinite(value) || value < min || value > 86400) {
-    throw usage(fmt::format("{} takes a number of seconds from {} to 86400, not '{}'", option, min, text));
-  }
-  return value;
 }
 
 // Appends the names of a comma-separated list ("A,B"); empty items are a usage error.
@@ -109,17 +86,18 @@ void set_mode(Options& options, Mode mode, std::string_view option) {
   options.mode = mode;
 }
 
+const std::vector<option>& all_options() {
+  static const std::vector<option> all = [] {
+    std::vector<option> v(setting_options().begin(), setting_options().end());
+    v.insert(v.end(), std::begin(kLongOptions), std::end(kLongOptions));
+    return v;
+  }();
+  return all;
+}
+
 void apply_option(Options& o, int c, const char* arg) {
+  if (apply_setting_option(o.settings, c, arg, "dotenv-run")) return;
   switch (c) {
-    case 'o': o.settings.org = arg; break;
-    case 'p': o.settings.project = arg; break;
-    case 't': o.settings.target = arg; break;
-    case 'e': o.settings.environment = arg; break;
-    case kApiUrl: o.settings.api_url = arg; break;
-    case kCaFile: o.settings.ca_file = arg; break;
-    case kTokenFile: o.settings.token_file = arg; break;
-    case kKeyFile: o.settings.key_file = arg; break;
-    case kPin: o.settings.pins.emplace_back(arg); break;
     case kEnvFile: o.env_files.emplace_back(arg); break;
     case kOnly: append_names(o.selection.only, arg, "--only"); break;
     case kExclude: append_names(o.selection.exclude, arg, "--exclude"); break;
@@ -129,10 +107,7 @@ void apply_option(Options& o, int c, const char* arg) {
     case kPreserveEnv: o.child_env.preserve_env = true; break;
     case kCleanEnv: o.child_env.clean_env = true; break;
     case kAllowUnsafe: o.child_env.allow_unsafe_names = true; break;
-    case kRetryTimeout: o.settings.retry_timeout = parse_seconds(arg, "--retry-timeout", 1); break;
-    case kConnectTimeout: o.settings.connect_timeout = parse_seconds(arg, "--connect-timeout", 0.1); break;
-    case kTimeout: o.settings.request_timeout = parse_seconds(arg, "--timeout", 0.1); break;
-    case kSplay: o.settings.splay = parse_seconds(arg, "--splay", 0); break;
+    case kSplay: o.settings.splay = parse_seconds(arg, "--splay", 0, "dotenv-run"); break;
     case kExport: set_mode(o, Mode::kExport, "--export"); break;
     case kFormat: o.format = parse_format(arg); o.format_given = true; break;
     case kCheck: set_mode(o, Mode::kCheck, "--check"); break;
@@ -160,7 +135,7 @@ Options parse_command_line(int argc, char* const argv[]) {
   optind = 0;  // full re-initialisation, so tests can call this more than once
   opterr = 0;
   while (true) {
-    int c = getopt_long(argc, argv, kShortOptions, kLongOptions, nullptr);
+    int c = getopt_long(argc, argv, kShortOptions, all_options().data(), nullptr);
     if (c == -1) break;
     const char* given = argv[optind - 1];
     if (c == '?') {

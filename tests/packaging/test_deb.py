@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# Builds the .deb with CPack, checks its fields and layout, runs lintian on it, and runs the unpacked binary.
+# Builds the .deb with CPack, checks its fields and layout, runs lintian on it, and runs both unpacked binaries.
 """Usage: test_deb.py BUILD_DIR
 
 Fails on a lintian error (warnings are printed, not fatal), a missing dependency,
@@ -14,6 +14,8 @@ import sys
 import tempfile
 
 from cpack_package import build_package, run
+
+PROGRAMS = ("dotenv-run", "dotenv-cloud")
 
 failures = []
 
@@ -61,20 +63,20 @@ def main(build_dir):
 
         root = os.path.join(tmp, "root")
         run(["dpkg-deb", "-x", deb, root], check=True)
-        binary = os.path.join(root, "usr/bin/dotenv-run")
         doc = os.path.join(root, "usr/share/doc/dotenv-run")
-        for path, mode in (("usr/bin/dotenv-run", 0o755), ("usr/share/man/man1/dotenv-run.1.gz", 0o644),
-                           ("usr/share/bash-completion/completions/dotenv-run", 0o644),
-                           ("usr/share/zsh/vendor-completions/_dotenv-run", 0o644),
-                           ("usr/share/fish/vendor_completions.d/dotenv-run.fish", 0o644),
-                           ("usr/share/doc/dotenv-run/copyright", 0o644),
-                           ("usr/share/doc/dotenv-run/changelog.gz", 0o644)):
+        expected_files = [("usr/share/doc/dotenv-run/copyright", 0o644), ("usr/share/doc/dotenv-run/changelog.gz", 0o644)]
+        for program in PROGRAMS:
+            expected_files += [(f"usr/bin/{program}", 0o755), (f"usr/share/man/man1/{program}.1.gz", 0o644),
+                               (f"usr/share/bash-completion/completions/{program}", 0o644),
+                               (f"usr/share/zsh/vendor-completions/_{program}", 0o644),
+                               (f"usr/share/fish/vendor_completions.d/{program}.fish", 0o644)]
+        for path, mode in expected_files:
             full = os.path.join(root, path)
             if not os.path.isfile(full):
                 fail(f"the package has no /{path}")
             elif os.stat(full).st_mode & 0o7777 != mode:
                 fail(f"/{path} has mode {os.stat(full).st_mode & 0o7777:o}, expected {mode:o}")
-        for path in ("usr/share/man/man1/dotenv-run.1.gz", "usr/share/doc/dotenv-run/changelog.gz"):
+        for path in [f"usr/share/man/man1/{p}.1.gz" for p in PROGRAMS] + ["usr/share/doc/dotenv-run/changelog.gz"]:
             if os.path.isfile(os.path.join(root, path)):
                 check_gzip_9n(os.path.join(root, path))
         if os.path.isfile(os.path.join(doc, "changelog.gz")):
@@ -82,19 +84,26 @@ def main(build_dir):
             if not top.startswith(f"dotenv-run ({fields.get('Version')}) "):
                 fail(f"the changelog's latest entry is {top.strip()!r}, the package version {fields.get('Version')}")
 
-        dynamic = run(["readelf", "-d", binary]).stdout
-        if "RPATH" in dynamic or "RUNPATH" in dynamic:
-            fail("the binary has an RPATH or RUNPATH")
-        if ".symtab" in run(["readelf", "-S", "-W", binary]).stdout:
-            fail("the binary is not stripped")
+        versions = []
+        for program in PROGRAMS:
+            binary = os.path.join(root, "usr/bin", program)
+            dynamic = run(["readelf", "-d", binary]).stdout
+            if "RPATH" in dynamic or "RUNPATH" in dynamic:
+                fail(f"{program} has an RPATH or RUNPATH")
+            if not re.search(r"\b(BIND_)?NOW\b", dynamic):
+                fail(f"{program} is not linked with -z now")
+            if ".symtab" in run(["readelf", "-S", "-W", binary]).stdout:
+                fail(f"{program} is not stripped")
 
-        version = run([binary, "--version"])
-        lines = version.stdout.splitlines()
-        expected = [rf"dotenv-run {re.escape(fields.get('Version', '?'))}", r"libcurl \d+\.\d+\S* \(.+\)",
-                    r"libsodium \d+\.\d+\.\d+", r"OpenSSL \d+\.\d+\.\d+.*"]
-        if version.returncode != 0 or len(lines) != len(expected) or not all(
-                re.fullmatch(p, l) for p, l in zip(expected, lines)):
-            fail(f"the unpacked binary's --version (exit {version.returncode}) printed {version.stdout!r}{version.stderr!r}")
+            version = run([binary, "--version"])
+            lines = version.stdout.splitlines()
+            expected = [rf"{program} {re.escape(fields.get('Version', '?'))}", r"libcurl \d+\.\d+\S* \(.+\)",
+                        r"libsodium \d+\.\d+\.\d+", r"OpenSSL \d+\.\d+\.\d+.*"]
+            if version.returncode != 0 or len(lines) != len(expected) or not all(
+                    re.fullmatch(p, l) for p, l in zip(expected, lines)):
+                fail(f"the unpacked {program} --version (exit {version.returncode}) printed "
+                     f"{version.stdout!r}{version.stderr!r}")
+            versions += lines[:1]
 
         for failure in failures:
             print("FAIL:", failure)
@@ -102,7 +111,7 @@ def main(build_dir):
         print("lintian: " + (f"{len(report)} tags, {len(errors)} errors" if report else "clean"))
         for line in report:
             print("  " + line)
-        print("--version:\n  " + "\n  ".join(lines))
+        print("--version: " + ", ".join(versions))
         return 1 if failures else 0
 
 

@@ -8,15 +8,19 @@ import subprocess
 import sys
 import tempfile
 
+PROGRAMS = ("dotenv-run", "dotenv-cloud")
 EXPECTED = {
-    "bin/dotenv-run": None,
-    "share/man/man1/dotenv-run.1.gz": "man/dotenv-run.1",
-    "share/bash-completion/completions/dotenv-run": "completions/dotenv-run.bash",
-    "share/zsh/vendor-completions/_dotenv-run": "completions/_dotenv-run",
-    "share/fish/vendor_completions.d/dotenv-run.fish": "completions/dotenv-run.fish",
     "share/doc/dotenv-run/copyright": "packaging/debian/copyright",
     "share/doc/dotenv-run/changelog.gz": "packaging/debian/changelog",
 }
+for program in PROGRAMS:
+    EXPECTED.update({
+        f"bin/{program}": None,
+        f"share/man/man1/{program}.1.gz": f"man/{program}.1",
+        f"share/bash-completion/completions/{program}": f"completions/{program}.bash",
+        f"share/zsh/vendor-completions/_{program}": f"completions/_{program}",
+        f"share/fish/vendor_completions.d/{program}.fish": f"completions/{program}.fish",
+    })
 
 
 def main(build_dir, source_dir):
@@ -40,9 +44,10 @@ def main(build_dir, source_dir):
                         failures.append(f"{path} is not {source} compressed")
             elif source and not filecmp.cmp(full, os.path.join(source_dir, source), shallow=False):
                 failures.append(f"{path} differs from {source}")
-        binary = os.path.join(prefix, "bin/dotenv-run")
-        if os.path.isfile(binary) and not os.access(binary, os.X_OK):
-            failures.append("bin/dotenv-run is not executable")
+        for program in PROGRAMS:
+            binary = os.path.join(prefix, "bin", program)
+            if os.path.isfile(binary) and not os.access(binary, os.X_OK):
+                failures.append(f"bin/{program} is not executable")
     for failure in failures:
         print("FAIL:", failure)
     print(f"{len(EXPECTED)} files checked; {len(failures)} failures")

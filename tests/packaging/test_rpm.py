@@ -35,10 +35,11 @@ def main(build_dir):
                 failures.append(f"no automatic requirement on {soname}")
 
         files = set(run(["rpm", "-qlp", package]).stdout.split())
-        for path in ("/usr/bin/dotenv-run", "/usr/share/man/man1/dotenv-run.1.gz",
-                     "/usr/share/bash-completion/completions/dotenv-run",
-                     "/usr/share/zsh/vendor-completions/_dotenv-run",
-                     "/usr/share/fish/vendor_completions.d/dotenv-run.fish"):
+        for path in [p for program in ("dotenv-run", "dotenv-cloud")
+                     for p in (f"/usr/bin/{program}", f"/usr/share/man/man1/{program}.1.gz",
+                               f"/usr/share/bash-completion/completions/{program}",
+                               f"/usr/share/zsh/vendor-completions/_{program}",
+                               f"/usr/share/fish/vendor_completions.d/{program}.fish")]:
             if path not in files:
                 failures.append(f"the package has no {path}")
         for shared in ("/usr", "/usr/bin", "/usr/share", "/usr/share/man", "/usr/share/man/man1",

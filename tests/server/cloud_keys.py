@@ -141,14 +141,16 @@ def replace_retired(ctx):
         if not is_integer(key_version):
             fields.add(f"{where}.key_version", "The key_version must be an integer.")
             continue
-        check_blob(fields, item.get("blob"), key_version, current, f"{where}.blob")
+        check_blob(fields, item.get("blob"), key_version, current, f"{where}.blob", f"{where}.key_version")
     proof = body.get("key_proof")
-    if proof is not None and not isinstance(proof, str):
+    if project.encryption == "client" and proof is None:
+        # As for upsert: a client holding a wrong key must not overwrite every backup.
+        fields.add("key_proof", "The key_proof of the current key is required.")
+    elif proof is not None and not isinstance(proof, str):
         fields.add("key_proof", "The key_proof must be a string.")
     fields.check()
-    if project.encryption == "client":
-        if proof is not None and not crypto.proofs_equal(proof, project.keys[-1].key_proof["proof"]):
-            raise http.conflict("key_proof_mismatch", f"The key proof does not match project {project.slug}.")
+    if project.encryption == "client" and not crypto.proofs_equal(proof, project.keys[-1].key_proof["proof"]):
+        raise http.conflict("key_proof_mismatch", f"The key proof does not match project {project.slug}.")
     for item in items:
         saved = retired[item["id"]]
         saved.blob, saved.key_version = item["blob"], item["key_version"]

@@ -102,8 +102,9 @@ def paginate(items, query):
                                "meta": {"page": page, "per_page": per_page, "total": len(items)}})
 
 
-def check_blob(fields, blob, key_version, current_version, field="blob"):
-    """Blob format and key version checks shared by upsert, reencrypt and retired versions."""
+def check_blob(fields, blob, key_version, current_version, field="blob", key_version_field="key_version"):
+    """Blob format and key version checks shared by upsert, reencrypt and retired versions (whose errors are
+    named after the list item: versions.N.blob, versions.N.key_version)."""
     if isinstance(blob, str) and len(blob) > MAX_BLOB:
         raise http.ApiError(413, "payload_too_large", "The blob is larger than 1 MiB.")
     parsed = crypto.parse_blob(blob)
@@ -114,7 +115,7 @@ def check_blob(fields, blob, key_version, current_version, field="blob"):
     elif key_version is not None and parsed[0] != key_version:
         fields.add(field, "The blob's key version differs from key_version.")
     if key_version is not None and key_version != current_version:
-        fields.add("key_version", f"The key_version must be the current key version ({current_version}).")
+        fields.add(key_version_field, f"The key_version must be the current key version ({current_version}).")
 
 
 def proof_params(fields, proof, field):

@@ -785,11 +785,21 @@ class KeysTest(Case):
                          (1, "V=older\n"))
         self.assertEqual(api("POST", f"/{ORG}/secrets/versions/{old['id']}/restore").json["error"], "conflict")
         fixed = reference_seal(NEW_CLIENT_KEY, 2, ORG, old["level_id"], "V=older\n")
+        item = {"id": old["id"], "blob": fixed, "key_version": 2}
         twice = api("POST", f"/{ORG}/vault/key/retired-versions",
-                    {"versions": [{"id": old["id"], "blob": fixed, "key_version": 2}] * 2})
+                    {"versions": [item] * 2, "key_proof": new_proof["proof"]})
         self.assertEqual(twice.json["errors"], {"versions.1.id": ["The version is listed twice."]})
-        posted = api("POST", f"/{ORG}/vault/key/retired-versions",
-                     {"versions": [{"id": old["id"], "blob": fixed, "key_version": 2}]})
+        unproven = api("POST", f"/{ORG}/vault/key/retired-versions", {"versions": [item]})
+        self.assertEqual(unproven.json["errors"], {"key_proof": ["The key_proof of the current key is required."]})
+        stale = api("POST", f"/{ORG}/vault/key/retired-versions", {"versions": [item], "key_proof": old_proof})
+        self.assertEqual((stale.status, stale.json["error"]), (409, "key_proof_mismatch"))
+        self.assertEqual(api("GET", f"/{ORG}/vault/key/retired-versions").json["data"], retired)
+        misnumbered = api("POST", f"/{ORG}/vault/key/retired-versions",
+                          {"versions": [dict(item, key_version=1)], "key_proof": new_proof["proof"]})
+        self.assertEqual(misnumbered.json["errors"], {
+            "versions.0.blob": ["The blob's key version differs from key_version."],
+            "versions.0.key_version": ["The key_version must be the current key version (2)."]})
+        posted = api("POST", f"/{ORG}/vault/key/retired-versions", {"versions": [item], "key_proof": new_proof["proof"]})
         self.assertEqual(posted.json, {"data": {"updated": 1}})
         self.assertEqual(api("GET", f"/{ORG}/vault/key/retired-versions").json["data"], [])
         self.assertEqual(api("POST", f"/{ORG}/secrets/versions/{old['id']}/restore").status, 200)

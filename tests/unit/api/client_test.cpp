@@ -358,6 +358,24 @@ TEST_CASE("a lost conditional write whose read-back cannot tell, or fails, exits
                        "(last answer 500); reading it back failed: gave up after 3 attempts");
 }
 
+TEST_CASE("a read-back through the same client ends at the write's deadline, not a whole deadline later") {
+  Harness h;
+  h.write(Method::kPut);
+  h.settings.retry_timeout = 10;
+  ApiClient client(h.settings, h, h.environment(), h.notice());
+  h.request.settle = [&]() -> std::optional<bool> {
+    ApiRequest read;
+    read.path = "/api/v1/01HZX5V9Q6M3K8T2R4W7Y0B1CD/projects/api";
+    client.send(read, h.arena.resource());  // 503 until it gives up
+    return true;
+  };
+  h.script = {broken(TransportError::kTimeout, "Operation timed out", 4), answer(503, "")};
+  const double start = h.now;
+  CHECK_THROWS_AS(client.send(h.request, h.arena.resource()), Error);
+  CHECK(h.now - start <= 10.0);
+  CHECK(h.requests.size() >= 2);  // the PUT, then at least one read
+}
+
 TEST_CASE("a DELETE is sent again after a timeout and a 500, like a GET") {
   Harness h;
   h.request.method = Method::kDelete;
@@ -365,6 +383,27 @@ TEST_CASE("a DELETE is sent again after a timeout and a 500, like a GET") {
   CHECK(h.run().status == 204);
   CHECK(h.requests.size() == 3);
   for (const auto& r : h.requests) CHECK(r.method == Method::kDelete);
+}
+
+TEST_CASE("a DELETE repeated after its answer was lost and then answered 404 was applied: it succeeds") {
+  const std::string gone = R"({"error": "not_found", "message": "no such environment"})";
+  for (const auto& lost : {broken(TransportError::kTimeout, "Operation timed out"), answer(502, "")}) {
+    Harness h;
+    h.request.method = Method::kDelete;
+    h.request.subject.what = "environment production of api/web";
+    h.script = {lost, answer(404, gone)};
+    const ApiResponse r = h.run();
+    CHECK(r.settled);
+    CHECK(h.requests.size() == 2);
+  }
+  // A first answer of 404, or a 404 after attempts that never reached the server, is still "not found".
+  for (const auto& never : {answer(404, gone), broken(TransportError::kConnect, "Connection refused")}) {
+    Harness h;
+    h.request.method = Method::kDelete;
+    h.request.subject.what = "environment production of api/web";
+    h.script = {never, answer(404, gone)};
+    CHECK(h.failure() == "78 environment production of api/web was not found (404 not_found: no such environment)");
+  }
 }
 
 TEST_CASE("a conditional DELETE is settled by reading back, not repeated blindly") {
@@ -500,4 +539,19 @@ TEST_CASE("the client's copy of the settings keeps the token in the memory it ca
   ApiSettings plain;
   plain.token = secret_copy("x", h.arena.resource());
   CHECK(plain.token.get_allocator().resource() != h.arena.resource());
+}
+
+TEST_CASE("a short token is kept in its memory resource, never in the settings object's own buffer") {
+  Harness h;
+  ApiSettings settings(h.arena.resource());
+  settings.api_url = "https://api.example.test";
+  settings.token.assign("tok-short");  // fits a std::string's small buffer
+  const auto inside = [](const void* object, std::size_t size, const char* p) {
+    const char* begin = static_cast<const char*>(object);
+    return p >= begin && p < begin + size;
+  };
+  CHECK_FALSE(inside(&settings, sizeof settings, settings.token.data()));
+  const ApiClient client(settings, h, h.environment(), h.notice());
+  CHECK(client.settings().token == "tok-short");
+  CHECK_FALSE(inside(&client, sizeof client, client.settings().token.data()));
 }

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <string>
@@ -349,4 +350,36 @@ TEST_CASE("a request the server read but never answered times out as sent") {
   CHECK(r.error == TransportError::kTimeout);
   CHECK(r.request_sent);
   CHECK(server.requests().size() == 1);
+}
+
+TEST_CASE("a write sent on a kept-alive connection that dies unanswered is not sent again by libcurl") {
+  // libcurl resends a request by itself when a reused connection closes before any answer
+  // byte; for a write the server may already have applied, that is a second write.
+  testing::TlsServer server("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+                            /*drop_second=*/true);
+  SecretArena arena;
+  CurlHttpClient client;
+  const HttpResponse read = client.perform(request_with(server, Method::kGet, {}, BodyType::kNone), arena.resource());
+  REQUIRE(read.status == 200);
+  for (const Method method : {Method::kPost, Method::kPut, Method::kPatch, Method::kDelete}) {
+    const HttpResponse written =
+        client.perform(request_with(server, method, R"({"base_version": 3})", BodyType::kJson), arena.resource());
+    const auto requests = server.requests();
+    const auto sent = std::count_if(requests.begin(), requests.end(), [&](const std::string& q) {
+      return q.starts_with(std::string(method_name(method)) + " ");
+    });
+    INFO(method_name(method));
+    CHECK(sent == 1);
+    CHECK(written.request_sent);
+  }
+}
+
+TEST_CASE("a short answer is kept in the given memory, not in the response object's small-string buffer") {
+  testing::TlsServer server("HTTP/1.1 200 OK\r\nContent-Length: 14\r\nConnection: close\r\n\r\n{\"v\":\"s3cret\"}");
+  SecretArena arena;
+  CurlHttpClient client;
+  const HttpResponse r = client.perform(request_with(server, Method::kGet, {}, BodyType::kNone), arena.resource());
+  REQUIRE(std::string_view(r.body) == "{\"v\":\"s3cret\"}");
+  const char* object = reinterpret_cast<const char*>(&r);
+  CHECK_FALSE((r.body.data() >= object && r.body.data() < object + sizeof r));
 }

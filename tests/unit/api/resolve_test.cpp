@@ -56,6 +56,9 @@ TEST_CASE("the resolve URL asks for every level merged, with the key") {
         "&environment=production&merge=1&include=key");
   CHECK(resolve_url("https://h:8443/base", {kOrg, "api", std::nullopt, std::nullopt}) ==
         "https://h:8443/base/api/v1/01HZX5V9Q6M3K8T2R4W7Y0B1CD/secrets/resolve?project=api&merge=1&include=key");
+  // A ULID in lower case is the same id; the API knows it in upper case.
+  CHECK(resolve_url("https://h", {"01hzx5v9q6m3k8t2r4w7y0b1cd", "api", std::nullopt, std::nullopt}) ==
+        "https://h/api/v1/01HZX5V9Q6M3K8T2R4W7Y0B1CD/secrets/resolve?project=api&merge=1&include=key");
 }
 
 TEST_CASE("an http:// API URL is refused with exit 78 before any request") {
@@ -208,6 +211,19 @@ TEST_CASE("an error body that is not JSON gives the status only, never the body"
   Harness h;
   h.script = {answer(400, "<html>token=tok-secret-123</html>")};
   CHECK(h.failure() == "78 the API answered 400");
+}
+
+TEST_CASE("server texts lose bidirectional controls, which would show the line in another order") {
+  // U+202E RIGHT-TO-LEFT OVERRIDE, U+2066 LEFT-TO-RIGHT ISOLATE, U+2069 POP DIRECTIONAL ISOLATE, U+200F RLM
+  CHECK(sanitized("file \xe2\x80\xaetxt.exe\xe2\x81\xa6x\xe2\x81\xa9 \xe2\x80\x8f!") == "file txt.exex !");
+}
+
+TEST_CASE("server texts lose C1 control characters too, and bytes that are not UTF-8 become '?'") {
+  // U+009B is CSI and U+009D is OSC: terminals act on them in UTF-8 as they do on ESC [ and ESC ].
+  CHECK(sanitized("a\xc2\x9b" "31mred\xc2\x9d" "0;title") == "a31mred0;title");
+  // A lone 0x9b is CSI to a terminal that is not in UTF-8 mode.
+  CHECK(sanitized("a\x9b" "31m \xe9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91") == "a?31m ?t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91");
+  CHECK(sanitized("cut \xe2\x82") == "cut ??");
 }
 
 TEST_CASE("server texts are stripped of control characters and cut at 200 bytes") {

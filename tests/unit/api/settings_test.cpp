@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "api/credentials.hpp"
 #include "api/settings.hpp"
@@ -192,6 +194,39 @@ TEST_CASE("env files alone need no project and no token") {
   Settings s = f.resolve(o);
   CHECK_FALSE(s.from_cloud());
   CHECK_FALSE(s.token.has_value());
+}
+
+TEST_CASE("a project file is checked as opened: swapping it after the check cannot send the token elsewhere") {
+  // The file is looked at once, through the descriptor it is read from; a check by path and a
+  // later open let a file another user may write slip in between the two.
+  Fixture f;
+  const fs::path good = f.root / "good.json", bad = f.root / "bad.json";
+  f.write(good, R"({"api_url": "https://api.example.test"})", 0644);
+  f.write(bad, R"({"api_url": "https://evil.example.test"})", 0666);
+  const fs::path link = f.root / "app" / ".dotenv-cloud.json", next = f.root / "app" / "next";
+  fs::create_symlink(good, link);
+  std::atomic<bool> stop{false};
+  std::thread swapper([&] {
+    for (bool to_bad = true; !stop; to_bad = !to_bad) {
+      std::error_code ec;
+      fs::remove(next, ec);
+      fs::create_symlink(to_bad ? bad : good, next, ec);
+      fs::rename(next, link, ec);  // atomic: the path always names one of the two
+    }
+  });
+  int evil = 0;
+  for (int i = 0; i < 3000 && evil == 0; ++i) {
+    try {
+      if (resolve_settings(SettingFlags{}, MapLookup{}, f.root / "app", "dotenv-run").api_url.value.find("evil") !=
+          std::string::npos)
+        ++evil;
+    } catch (const Error& e) {
+      CHECK(e.code() == kExitConfig);
+    }
+  }
+  stop = true;
+  swapper.join();
+  CHECK(evil == 0);
 }
 
 namespace {

@@ -1,6 +1,8 @@
 // A one-thread HTTPS server on 127.0.0.1 for the libcurl client's tests: a fresh self-signed
 // certificate (its PEM in a temp file, for ca_file), one request per connection, each recorded
 // raw (request line, headers and body) and answered with a scripted reply, or held unanswered.
+// With `drop_second`, a connection kept alive after its answer has its next request read,
+// recorded and then closed unanswered: a server that applied a write and died before answering.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -29,7 +31,8 @@ namespace testing {
 class TlsServer {
  public:
   // `reply` is the raw answer sent after each request; empty: read the request, never answer.
-  explicit TlsServer(std::string reply) : reply_(std::move(reply)) {
+  explicit TlsServer(std::string reply, bool drop_second = false)
+      : reply_(std::move(reply)), drop_second_(drop_second) {
     make_certificate();
     listen_on_loopback();
     thread_ = std::thread([this] { serve(); });
@@ -126,12 +129,30 @@ class TlsServer {
 
   // Reads the head and a Content-Length body, records them, then answers or waits to be stopped.
   void answer(SSL* ssl) {
+    if (!read_request(ssl)) return;
+    if (reply_.empty()) {
+      while (!stop_) usleep(10000);
+      return;
+    }
+    SSL_write(ssl, reply_.data(), static_cast<int>(reply_.size()));
+    // Then closed by the caller, unanswered. A client that opens a new connection instead
+    // finds it accepted: the kept one is given up.
+    if (drop_second_) read_request(ssl, /*give_way=*/true);
+  }
+
+  // One request, recorded; false when the connection ended or the server stops first, or, with
+  // `give_way`, when a new connection arrives before the request starts.
+  bool read_request(SSL* ssl, bool give_way = false) {
     std::string request;
     char buffer[16384];
     std::size_t wanted = std::string::npos;
     while (wanted == std::string::npos || request.size() < wanted) {
+      while (SSL_pending(ssl) == 0 && !readable(SSL_get_fd(ssl), 50)) {
+        if (stop_) return false;
+        if (give_way && request.empty() && readable(listener_, 0)) return false;
+      }
       const int n = SSL_read(ssl, buffer, sizeof buffer);
-      if (n <= 0) return;
+      if (n <= 0) return false;
       request.append(buffer, static_cast<std::size_t>(n));
       const std::size_t end = request.find("\r\n\r\n");
       if (wanted == std::string::npos && end != std::string::npos) {
@@ -140,18 +161,13 @@ class TlsServer {
         wanted = end + 4 + length;
       }
     }
-    {
-      const std::lock_guard<std::mutex> lock(mutex_);
-      requests_.push_back(request);
-    }
-    if (reply_.empty()) {
-      while (!stop_) usleep(10000);
-      return;
-    }
-    SSL_write(ssl, reply_.data(), static_cast<int>(reply_.size()));
+    const std::lock_guard<std::mutex> lock(mutex_);
+    requests_.push_back(request);
+    return true;
   }
 
   std::string reply_;
+  bool drop_second_ = false;
   std::string ca_file_;
   SSL_CTX* ctx_ = nullptr;
   int listener_ = -1;

@@ -1,0 +1,73 @@
+// Creating the key file exclusively, with the right mode whatever the umask.
+#include "cloud/new_key_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/text.hpp"
+
+namespace dotenv_run {
+
+NewKeyFile::NewKeyFile(std::string path) : path_(std::move(path)) {
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd_ < 0 && errno == EEXIST) {
+    throw Error(kExitUsage, fmt::format("--new-key-file {}: already exists; refusing to overwrite it (choose a new "
+                                        "file, or move that one away)", sanitized(path_)));
+  }
+  if (fd_ < 0) {
+    throw Error(kExitConfig, fmt::format("--new-key-file {}: cannot be created: {}", sanitized(path_),
+                                         std::strerror(errno)));
+  }
+  // The umask can only have removed bits; make it exactly owner read and write.
+  if (::fchmod(fd_, 0600) != 0) {
+    const int saved = errno;
+    discard();
+    throw Error(kExitConfig, fmt::format("--new-key-file {}: cannot set mode 0600: {}", sanitized(path_),
+                                         std::strerror(saved)));
+  }
+}
+
+NewKeyFile::~NewKeyFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+namespace {
+
+bool write_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
+void NewKeyFile::write_line(std::string_view text) {
+  const bool written = write_all(fd_, text) && write_all(fd_, "\n") && ::fsync(fd_) == 0;
+  const int saved = errno;
+  const bool closed = ::close(fd_) == 0;
+  fd_ = -1;
+  if (!written || !closed) {
+    discard();
+    throw Error(kExitConfig, fmt::format("--new-key-file {}: cannot be written: {}", sanitized(path_),
+                                         std::strerror(written ? errno : saved)));
+  }
+}
+
+void NewKeyFile::discard() noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  ::unlink(path_.c_str());
+}
+
+}  // namespace dotenv_run

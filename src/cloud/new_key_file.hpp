@@ -1,0 +1,30 @@
+// The file a new client-managed key goes to: created, never replaced.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace dotenv_run {
+
+class NewKeyFile {
+ public:
+  // Creates `path` with O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600, so an existing file or a
+  // symlink is never written through. Error(kExitUsage) when something is already there,
+  // Error(kExitConfig) when it cannot be created.
+  explicit NewKeyFile(std::string path);
+  ~NewKeyFile();
+  NewKeyFile(const NewKeyFile&) = delete;
+  NewKeyFile& operator=(const NewKeyFile&) = delete;
+
+  // Writes `text` and a newline, syncs and closes; on failure removes the file, Error(kExitConfig).
+  void write_line(std::string_view text);
+  // Removes the file (it was created here, so it holds only what write() put there).
+  void discard() noexcept;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+}  // namespace dotenv_run
