@@ -68,6 +68,7 @@ _dotenv_cloud()
     if [[ $cur == -* ]]; then
         local own=
         case $command in
+            login) own='--no-browser' ;;
             whoami|'orgs create'|'orgs show'|'projects show'|'targets show'|'environments show') own='--json' ;;
             'orgs list'|plans|'projects list'|'targets list'|'environments list') own='--json --limit' ;;
             'projects create') own='--json --name --client-managed --new-key-file' ;;
@@ -85,10 +86,10 @@ _dotenv_cloud()
     fi
 
     if (( ${#words[@]} == 0 )); then
-        mapfile -t COMPREPLY < <(compgen -W 'whoami orgs plans projects targets environments versions key help' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W 'login logout whoami orgs plans projects targets environments versions key help' -- "$cur")
     elif [[ ${words[0]} == help ]]; then
         if (( ${#words[@]} == 1 )); then
-            mapfile -t COMPREPLY < <(compgen -W 'whoami orgs plans projects targets environments versions key' -- "$cur")
+            mapfile -t COMPREPLY < <(compgen -W 'login logout whoami orgs plans projects targets environments versions key' -- "$cur")
         elif (( ${#words[@]} == 2 )); then
             case ${words[1]} in
                 orgs) mapfile -t COMPREPLY < <(compgen -W 'list create show' -- "$cur") ;;

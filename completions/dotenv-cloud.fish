@@ -29,6 +29,8 @@ function __dotenv_cloud_takes
     set -l given (__dotenv_cloud_words)
     set -l own
     switch "$given[1] $given[2]"
+        case 'login*'
+            set own --no-browser
         case 'whoami*' 'orgs create' 'orgs show' 'projects show' 'targets show' 'environments show'
             set own --json
         case 'orgs list' 'plans*' 'projects list' 'targets list' 'environments list'
@@ -56,6 +58,8 @@ end
 complete -c dotenv-cloud -f
 
 # Commands, verbs and help topics.
+complete -c dotenv-cloud -n __dotenv_cloud_at -a login -d 'Log in with a browser; store the login'
+complete -c dotenv-cloud -n __dotenv_cloud_at -a logout -d 'Forget the stored login for this API URL'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a whoami -d 'Show who the token is'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a orgs -d 'Organizations: list, create, show'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a plans -d 'List the plans and their limits'
@@ -71,7 +75,7 @@ for group in projects targets environments
 end
 complete -c dotenv-cloud -n '__dotenv_cloud_at versions' -a 'list show diff restore delete purge'
 complete -c dotenv-cloud -n '__dotenv_cloud_at key' -a 'show history rotate verify'
-complete -c dotenv-cloud -n '__dotenv_cloud_at help' -a 'whoami orgs plans projects targets environments versions key'
+complete -c dotenv-cloud -n '__dotenv_cloud_at help' -a 'login logout whoami orgs plans projects targets environments versions key'
 
 # The settings options, anywhere.
 complete -c dotenv-cloud -s o -l org -x -d 'Organization ULID (DOTENV_CLOUD_ORG)'
@@ -99,3 +103,4 @@ complete -c dotenv-cloud -n '__dotenv_cloud_takes --slug' -l slug -x -d 'The new
 complete -c dotenv-cloud -n '__dotenv_cloud_takes --client-managed' -l client-managed -d 'You keep the key'
 complete -c dotenv-cloud -n '__dotenv_cloud_takes --new-key-file' -l new-key-file -r -F -d 'Write the new key to FILE'
 complete -c dotenv-cloud -n '__dotenv_cloud_takes --reveal' -l reveal -d 'Print the decrypted values'
+complete -c dotenv-cloud -n '__dotenv_cloud_takes --no-browser' -l no-browser -d 'Print the URL only; do not start a browser'
