@@ -126,6 +126,11 @@ def exit_codes_of_header(header):
     return {int(n) for n in re.findall(r"kExit\w+\s*=\s*(\d+)\s*,", header)}
 
 
+def cloud_only_exit_codes(header):
+    """Codes whose comment in the header says "dotenv-cloud only": dotenv-run never exits with them."""
+    return {int(n) for n in re.findall(r"kExit\w+\s*=\s*(\d+)\s*,[^\n]*dotenv-cloud only", header)}
+
+
 def exit_codes_of_man(lines):
     codes = set()
     for heading in tagged_headings(lines):
