@@ -182,17 +182,19 @@ class ClientRotation(KeysTest):
         self.assertEqual(len(self.opened_by("vault", self.read_key(self.new_key))), 13)
 
     def test_a_concurrent_write_during_the_rotation_is_kept(self):
-        """Another client writes a level while the reencrypt request is held back: the server refuses it
+        """`secrets set` writes a level while the reencrypt request is held back: the server refuses the swap
         (base_version), the command reads again and retries; the new value and the one it replaced both survive."""
         before = self.snapshot("vault", OLD)
-        proof = self.data("/vault/key")["key_proof"]["proof"]
         self.reset()  # the log counts the command's level reads from here
         self.script({"action": "pass", "delay": 1.5}, path=f"/api/v1/{ORG}/vault/key/reencrypt", method="POST")
         proc = subprocess.Popen([kf.CLOUD, "key", "rotate", *VAULT, "--key-file", self.old_key, "--new-key-file",
                                  self.new_key], env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         level_reads = lambda: [e for e in self.log()["data"] if e["path"].endswith("/secrets") and e["method"] == "GET"]
         self.assertTrue(wait_until(lambda: len(level_reads()) >= 7, 20))
-        self.put_level("vault", OLD, 1, "S=staging-s3cr3t-new\n", target="web", environment="staging", proof=proof)
+        setter = subprocess.run([kf.CLOUD, "secrets", "set", "S", *VAULT, "-t", "web", "-e", "staging", "--key-file",
+                                 self.old_key], input=b"staging-s3cr3t-new\n", env=self.env(), capture_output=True,
+                                timeout=60)
+        self.assertEqual(setter.returncode, 0, setter.stderr)
         out, err = proc.communicate(timeout=120)
         self.assertEqual(proc.returncode, 0, err)
         self.assertIn(b"a level changed during the rotation; reading the levels again", err)
