@@ -174,9 +174,7 @@ void verify(Session& session) {
     }
     keys.add(key.current.version, std::move(given));
   } else {
-    for (KeyVersion& entry : read_key_history(client, session.org(), project, session.memory())) {
-      if (entry.key) keys.add(entry.version, std::move(*entry.key));
-    }
+    keys = project_keys(client, session.org(), project, std::nullopt, session.memory());  // every version
   }
   report_verification(verify_project(client, session.org(), project, keys), project, session.line().json);
 }
