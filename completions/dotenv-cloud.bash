@@ -9,7 +9,8 @@ _dotenv_cloud()
     COMPREPLY=()
 
     local with_value='-o -p -t -e --org --project --target --environment --api-url --ca-file --pin
-        --token-file --key-file --retry-timeout --connect-timeout --timeout --limit --name --slug --new-key-file'
+        --token-file --key-file --retry-timeout --connect-timeout --timeout --limit --name --slug --new-key-file
+        --format'
     local settings='-o -p -t -e --org --project --target --environment --api-url --ca-file --pin --token-file
         --key-file --retry-timeout --connect-timeout --timeout -v --verbose -h --help -V --version'
 
@@ -28,6 +29,9 @@ _dotenv_cloud()
         --pin)
             mapfile -t COMPREPLY < <(compgen -W 'sha256//' -- "$cur")
             compopt -o nospace 2>/dev/null
+            return 0 ;;
+        --format)
+            mapfile -t COMPREPLY < <(compgen -W 'env json shell' -- "$cur")
             return 0 ;;
         --api-url)
             mapfile -t COMPREPLY < <(compgen -W 'https://' -- "$cur")
@@ -61,6 +65,7 @@ _dotenv_cloud()
         projects|targets|environments) verbs='list show create update delete' ;;
         versions) verbs='list show diff restore delete purge' ;;
         key) verbs='show history rotate verify' ;;
+        secrets) verbs='get set import unset edit clear' ;;
     esac
     local command=${words[0]}
     [[ -n $verbs && ${#words[@]} -ge 2 ]] && command="${words[0]} ${words[1]}"
@@ -68,6 +73,7 @@ _dotenv_cloud()
     if [[ $cur == -* ]]; then
         local own=
         case $command in
+            login) own='--no-browser' ;;
             whoami|'orgs create'|'orgs show'|'projects show'|'targets show'|'environments show') own='--json' ;;
             'orgs list'|plans|'projects list'|'targets list'|'environments list') own='--json --limit' ;;
             'projects create') own='--json --name --client-managed --new-key-file' ;;
@@ -79,16 +85,19 @@ _dotenv_cloud()
             'versions restore'|'key history'|'key verify') own='--json' ;;
             'versions delete'|'versions purge') own='--yes' ;;
             'key rotate') own='--new-key-file' ;;
+            'secrets get') own='--json --format' ;;
+            'secrets import') own='--replace' ;;
+            'secrets clear') own='--yes' ;;
         esac
         mapfile -t COMPREPLY < <(compgen -W "$settings $own" -- "$cur")
         return 0
     fi
 
     if (( ${#words[@]} == 0 )); then
-        mapfile -t COMPREPLY < <(compgen -W 'whoami orgs plans projects targets environments versions key help' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W 'login logout whoami orgs plans projects targets environments secrets versions key help' -- "$cur")
     elif [[ ${words[0]} == help ]]; then
         if (( ${#words[@]} == 1 )); then
-            mapfile -t COMPREPLY < <(compgen -W 'whoami orgs plans projects targets environments versions key' -- "$cur")
+            mapfile -t COMPREPLY < <(compgen -W 'login logout whoami orgs plans projects targets environments secrets versions key' -- "$cur")
         elif (( ${#words[@]} == 2 )); then
             case ${words[1]} in
                 orgs) mapfile -t COMPREPLY < <(compgen -W 'list create show' -- "$cur") ;;
@@ -96,6 +105,7 @@ _dotenv_cloud()
                     mapfile -t COMPREPLY < <(compgen -W 'list show create update delete' -- "$cur") ;;
                 versions) mapfile -t COMPREPLY < <(compgen -W 'list show diff restore delete purge' -- "$cur") ;;
                 key) mapfile -t COMPREPLY < <(compgen -W 'show history rotate verify' -- "$cur") ;;
+                secrets) mapfile -t COMPREPLY < <(compgen -W 'get set import unset edit clear' -- "$cur") ;;
             esac
         fi
     elif [[ -n $verbs && ${#words[@]} -eq 1 ]]; then

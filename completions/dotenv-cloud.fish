@@ -3,7 +3,8 @@
 # The command words given so far: options may come anywhere, so skip them and their values.
 function __dotenv_cloud_words
     set -l with_value -o -p -t -e --org --project --target --environment --api-url --ca-file --pin \
-        --token-file --key-file --retry-timeout --connect-timeout --timeout --limit --name --slug --new-key-file
+        --token-file --key-file --retry-timeout --connect-timeout --timeout --limit --name --slug --new-key-file \
+        --format
     set -l words (commandline -opc)
     set -e words[1]
     set -l skip 0
@@ -29,6 +30,8 @@ function __dotenv_cloud_takes
     set -l given (__dotenv_cloud_words)
     set -l own
     switch "$given[1] $given[2]"
+        case 'login*'
+            set own --no-browser
         case 'whoami*' 'orgs create' 'orgs show' 'projects show' 'targets show' 'environments show'
             set own --json
         case 'orgs list' 'plans*' 'projects list' 'targets list' 'environments list'
@@ -39,7 +42,8 @@ function __dotenv_cloud_takes
             set own --json --name
         case 'projects update' 'targets update' 'environments update'
             set own --json --name --slug
-        case 'projects delete' 'targets delete' 'environments delete' 'versions delete' 'versions purge'
+        case 'projects delete' 'targets delete' 'environments delete' 'versions delete' 'versions purge' \
+            'secrets clear'
             set own --yes
         case 'versions list'
             set own --json --limit
@@ -49,6 +53,10 @@ function __dotenv_cloud_takes
             set own --json
         case 'key rotate'
             set own --new-key-file
+        case 'secrets get'
+            set own --json --format
+        case 'secrets import'
+            set own --replace
     end
     contains -- $argv[1] $own
 end
@@ -56,12 +64,15 @@ end
 complete -c dotenv-cloud -f
 
 # Commands, verbs and help topics.
+complete -c dotenv-cloud -n __dotenv_cloud_at -a login -d 'Log in with a browser; store the login'
+complete -c dotenv-cloud -n __dotenv_cloud_at -a logout -d 'Forget the stored login for this API URL'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a whoami -d 'Show who the token is'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a orgs -d 'Organizations: list, create, show'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a plans -d 'List the plans and their limits'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a projects -d 'Projects'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a targets -d 'Targets of a project (-p)'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a environments -d 'Environments of a target (-p -t)'
+complete -c dotenv-cloud -n __dotenv_cloud_at -a secrets -d 'The variables of a level'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a versions -d 'Backup versions of a level'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a key -d 'The project key: show, history, rotate, verify'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a help -d 'Show the help of a command'
@@ -71,7 +82,8 @@ for group in projects targets environments
 end
 complete -c dotenv-cloud -n '__dotenv_cloud_at versions' -a 'list show diff restore delete purge'
 complete -c dotenv-cloud -n '__dotenv_cloud_at key' -a 'show history rotate verify'
-complete -c dotenv-cloud -n '__dotenv_cloud_at help' -a 'whoami orgs plans projects targets environments versions key'
+complete -c dotenv-cloud -n '__dotenv_cloud_at secrets' -a 'get set import unset edit clear'
+complete -c dotenv-cloud -n '__dotenv_cloud_at help' -a 'login logout whoami orgs plans projects targets environments secrets versions key'
 
 # The settings options, anywhere.
 complete -c dotenv-cloud -s o -l org -x -d 'Organization ULID (DOTENV_CLOUD_ORG)'
@@ -99,3 +111,6 @@ complete -c dotenv-cloud -n '__dotenv_cloud_takes --slug' -l slug -x -d 'The new
 complete -c dotenv-cloud -n '__dotenv_cloud_takes --client-managed' -l client-managed -d 'You keep the key'
 complete -c dotenv-cloud -n '__dotenv_cloud_takes --new-key-file' -l new-key-file -r -F -d 'Write the new key to FILE'
 complete -c dotenv-cloud -n '__dotenv_cloud_takes --reveal' -l reveal -d 'Print the decrypted values'
+complete -c dotenv-cloud -n '__dotenv_cloud_takes --format' -l format -x -a 'env json shell' -d 'Print as env, json or shell'
+complete -c dotenv-cloud -n '__dotenv_cloud_takes --replace' -l replace -d 'The file becomes the whole level'
+complete -c dotenv-cloud -n '__dotenv_cloud_takes --no-browser' -l no-browser -d 'Print the URL only; do not start a browser'

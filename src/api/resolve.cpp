@@ -101,8 +101,6 @@ ResolveAnswer resolve_with(const ApiSettings& settings, const ResolveQuery& quer
   return answer_of(api.send_raw(resolve_request(query), secret_mem), settings, query);
 }
 
-namespace {
-
 ApiSettings connection_of(const Settings& settings, std::pmr::memory_resource* mem) {
   ApiSettings api(mem);  // the token is copied into `mem`, never the default heap
   api.api_url = settings.api_url.value;
@@ -119,6 +117,8 @@ ApiSettings connection_of(const Settings& settings, std::pmr::memory_resource* m
   api.user_agent = settings.user_agent;
   return api;
 }
+
+namespace {
 
 ResolveQuery query_of(const Settings& settings) {
   ResolveQuery q;

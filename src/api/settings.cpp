@@ -12,6 +12,7 @@
 #include <rapidjson/error/en.h>
 
 #include "core/error.hpp"
+#include "api/credentials.hpp"
 #include "core/fd.hpp"
 #include "api/http.hpp"
 #include "core/json.hpp"
@@ -217,8 +218,16 @@ void read_credentials(Settings& s, const SettingFlags& flags, const Lookup& env,
   s.token = pick_secret(flags.token_file, "--token-file", env, env_names::kToken, "dotenv-cloud-token", "API token",
                         mem);
   if (!s.token) {
-    throw Error(kExitConfig, "no API token: set DOTENV_CLOUD_TOKEN_FILE (or DOTENV_CLOUD_TOKEN), --token-file, "
-                             "or a systemd credential named dotenv-cloud-token");
+    if (auto path = credentials_path(env)) {
+      if (std::optional<StoredLogin> login = CredentialStore(*path).load(s.api_url.value, mem)) {
+        s.token = SecretSetting{std::move(login->access_token), fmt::format("stored login {}", path->string())};
+        s.login = StoredLoginSource{path->string(), login->expires_at};
+      }
+    }
+  }
+  if (!s.token) {
+    throw Error(kExitConfig, "no API token: run dotenv-cloud login, or set DOTENV_CLOUD_TOKEN_FILE (or "
+                             "DOTENV_CLOUD_TOKEN), --token-file, or a systemd credential named dotenv-cloud-token");
   }
   s.key = pick_secret(flags.key_file, "--key-file", env, env_names::kKey, "dotenv-cloud-key", "project key", mem);
 }

@@ -2,6 +2,7 @@
 // project file, then the user config; each setting remembers where it came from.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory_resource>
@@ -56,12 +57,19 @@ struct SecretSetting {
   std::string source;  // where it was read; printed in errors and by -v, never the value
 };
 
+// Where a token from the stored login came from, so it can be refreshed when it expires.
+struct StoredLoginSource {
+  std::string file;             // the credentials file
+  std::int64_t expires_at = 0;  // Unix time the access token expires; 0: unknown
+};
+
 struct Settings {
   std::optional<Setting> org, project, target, environment;
   Setting api_url;
   std::optional<Setting> ca_file;
   std::optional<SecretSetting> token;
   std::optional<SecretSetting> key;  // base64 text of a client-managed project key
+  std::optional<StoredLoginSource> login;  // set when the token is the stored login
   std::vector<std::string> pins;     // "sha256//<base64>"
   std::optional<double> retry_timeout, connect_timeout, request_timeout, splay;
   std::string user_agent;            // "<program>/<version>"
@@ -75,7 +83,10 @@ Settings resolve_settings(const SettingFlags& flags, const Lookup& env, const st
                           std::string_view program);
 
 // Reads the token (required: Error(kExitConfig) naming every way to give one) and a
-// client-managed key (optional) into `mem`. Never from argv.
+// client-managed key (optional) into `mem`. Never from argv. An explicit token (--token-file,
+// DOTENV_CLOUD_TOKEN, DOTENV_CLOUD_TOKEN_FILE, the systemd credential) always wins; without
+// one, the stored login of `dotenv-cloud login` for the API URL is used (api/credentials.hpp),
+// its source "stored login <file>" and `login` set.
 void read_credentials(Settings& settings, const SettingFlags& flags, const Lookup& env,
                       std::pmr::memory_resource* mem);
 

@@ -22,6 +22,7 @@ namespace {
 // The settings options (-o ... --timeout) come from api/setting_options.hpp, shared with dotenv-run.
 enum LongOnly : int {
   kJson = kFirstProgramOption, kYes, kLimit, kName, kSlug, kClientManaged, kNewKeyFile, kFormat, kReplace, kReveal,
+  kNoBrowser,
 };
 
 // "+" stops at each command word (the loop below resumes after it); ":" lets us word the errors.
@@ -40,6 +41,7 @@ const struct option kLongOptions[] = {
     {"format", required_argument, nullptr, kFormat},
     {"replace", no_argument, nullptr, kReplace},
     {"reveal", no_argument, nullptr, kReveal},
+    {"no-browser", no_argument, nullptr, kNoBrowser},
     {"verbose", no_argument, nullptr, 'v'},
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, 'V'},
@@ -51,6 +53,7 @@ constexpr std::pair<CommandOption, std::string_view> kCommandOptionNames[] = {
     {kOptionSlug, "--slug"}, {kOptionClientManaged, "--client-managed"}, {kOptionNewKeyFile, "--new-key-file"},
     {kOptionFormat, "--format"}, {kOptionReplace, "--replace"},
     {kOptionReveal, "--reveal"},
+    {kOptionNoBrowser, "--no-browser"},
 };
 
 Error usage(const std::string& message) { return Error(kExitUsage, message + " (see dotenv-cloud --help)"); }
@@ -95,6 +98,7 @@ void apply_option(CommandLine& line, int c, const char* arg) {
     case kFormat: line.format = parse_format(arg); line.given |= kOptionFormat; break;
     case kReplace: line.replace = true; line.given |= kOptionReplace; break;
     case kReveal: line.reveal = true; line.given |= kOptionReveal; break;
+    case kNoBrowser: line.no_browser = true; line.given |= kOptionNoBrowser; break;
     case 'v': ++line.verbose; break;
     case 'h': line.help = true; break;
     case 'V': line.version = true; break;

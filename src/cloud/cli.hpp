@@ -24,16 +24,17 @@ enum CommandOption : unsigned {
   kOptionFormat = 1u << 7,         // --format env|json|shell (secrets get)
   kOptionReplace = 1u << 8,        // --replace (secrets import)
   kOptionReveal = 1u << 9,         // --reveal (versions show/diff, key show)
-  // Registration point: options of later commands (secrets --format/--replace, login
-  // --no-browser) take the next bits; add them to kCommandOptionNames in cli.cpp, to the
-  // getopt table there, to CommandLine below and to the help text.
+  kOptionNoBrowser = 1u << 10,     // --no-browser (login)
+  // Registration point: options of later commands take the next bits; add them to
+  // kCommandOptionNames in cli.cpp, to the getopt table there, to CommandLine below and to
+  // the help text.
 };
 
 struct CommandLine {
   std::vector<std::string> words;  // the command and its arguments, in order
   SettingFlags settings;           // -o, -p, -t, -e, --api-url, ... (api/setting_options.hpp)
   unsigned given = 0;              // the CommandOption bits given
-  bool json = false, yes = false, client_managed = false, replace = false, reveal = false;
+  bool json = false, yes = false, client_managed = false, replace = false, reveal = false, no_browser = false;
   std::optional<std::size_t> limit;
   std::optional<std::string> name, slug, new_key_file;
   std::optional<std::string> format;  // "env", "json" or "shell", checked when parsed

@@ -26,12 +26,12 @@ std::string_view first_word(std::string_view name) { return name.substr(0, name.
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = [] {
     std::vector<Command> v;
+    append(v, login_commands());
     append(v, account_commands());
     append(v, level_commands());
     append(v, secrets_commands());
     append(v, versions_commands());
     append(v, key_commands());
-    // Registration point: append(v, secrets_commands()); append(v, login_commands());
     return v;
   }();
   return all;

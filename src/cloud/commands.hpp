@@ -28,9 +28,7 @@ std::span<const Command> level_commands();    // level_commands.cpp: projects, t
 std::span<const Command> secrets_commands();  // secrets_commands.cpp: secrets get|set|import|unset|edit|clear
 std::span<const Command> versions_commands(); // versions_commands.cpp: versions list|show|diff|restore|delete|purge
 std::span<const Command> key_commands();      // key_commands.cpp: key show|history|rotate|verify
-// Registration point: `std::span<const Command> login_commands();` (login, logout) and
-// `std::span<const Command> secrets_commands();` (secrets get|set|import|unset|edit|clear)
-// are declared here and appended in commands() (commands.cpp).
+std::span<const Command> login_commands();    // login_commands.cpp: login, logout
 
 // Every command, in help order.
 const std::vector<Command>& commands();

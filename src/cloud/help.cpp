@@ -23,8 +23,7 @@ with --json the API's data as JSON. Lists follow every page.
 Commands:
 )";
 
-// Registration point: options of later commands (secrets --format, --replace; login
-// --no-browser) get a line under "Command options".
+// Registration point: options of later commands get a line under "Command options".
 constexpr std::string_view kOptions = R"(
 Where and as whom (the same settings as dotenv-run):
   -o, --org ID              organization ULID (DOTENV_CLOUD_ORG)
@@ -60,6 +59,7 @@ Command options:
                             decrypted values (or the server-managed key)
       --format FORMAT       secrets get: env (default), json or shell
       --replace             secrets import: the file becomes the whole level
+      --no-browser          login: print the URL only, do not start a browser
 
   -v, --verbose             say where each setting came from (never a value)
   -h, --help                show this help, or a command's, and exit

@@ -3,31 +3,12 @@
 
 #include <fmt/format.h>
 
+#include "api/login_refresh.hpp"
 #include "api/resolve.hpp"
 #include "api/retry.hpp"
 #include "core/error.hpp"
 
 namespace dotenv_run {
-
-namespace {
-
-ApiSettings connection_of(const Settings& settings, std::pmr::memory_resource* mem) {
-  ApiSettings api;
-  api.api_url = settings.api_url.value;
-  if (settings.token) {
-    api.token = secret_copy(settings.token->value, mem);
-    api.token_source = settings.token->source;
-  }
-  if (settings.ca_file) api.ca_file = settings.ca_file->value;
-  api.pins = settings.pins;
-  if (settings.connect_timeout) api.connect_timeout = *settings.connect_timeout;
-  if (settings.request_timeout) api.request_timeout = *settings.request_timeout;
-  if (settings.retry_timeout) api.retry_timeout = *settings.retry_timeout;
-  api.user_agent = settings.user_agent;
-  return api;
-}
-
-}  // namespace
 
 Session::Session(const CommandLine& line, std::size_t command_words, const Lookup& env,
                  const std::filesystem::path& cwd, std::pmr::memory_resource* mem, Notice notice)
@@ -48,12 +29,20 @@ Session::~Session() = default;
 
 ApiClient& Session::client() {
   if (client_) return *client_;
-  // Registration point: the stored login (cloud/login) is the fallback when no explicit
-  // token (flag, environment, credential) is given; an explicit token always wins.
+  // The stored login (dotenv-cloud login) is the fallback when no explicit token (flag,
+  // environment, credential) is given; an explicit token always wins.
   read_credentials(settings_, line_.settings, env_, mem_);
   if (line_.verbose > 0 && settings_.token) notice_(fmt::format("token from {}", settings_.token->source));
+  // A stored login past its expiry is refreshed before the first request; one that the API
+  // calls expired anyway is refreshed once by the transport (api/login_refresh.hpp).
+  if (refresh_login_if_expired(settings_, notice_, mem_) && line_.verbose > 0) notice_("stored login refreshed");
   http_ = std::make_unique<CurlHttpClient>();
-  client_ = std::make_unique<ApiClient>(connection_of(settings_, mem_), *http_, system_retry_environment(), notice_);
+  HttpClient* transport = http_.get();
+  if (settings_.login) {
+    login_http_ = std::make_unique<LoginRefreshingHttp>(*http_, settings_, system_retry_environment(), notice_, mem_);
+    transport = login_http_.get();
+  }
+  client_ = std::make_unique<ApiClient>(connection_of(settings_, mem_), *transport, system_retry_environment(), notice_);
   return *client_;
 }
 

@@ -32,6 +32,7 @@ class Session {
   const std::vector<std::string>& args() const { return args_; }
   const Settings& settings() const { return settings_; }
   std::pmr::memory_resource* memory() const { return mem_; }
+  const Lookup& env() const { return env_; }
   void notice(std::string_view line) const { notice_(line); }
 
   // The API client; reads the token on first use (Error(kExitConfig) when there is none).
@@ -51,6 +52,7 @@ class Session {
   Notice notice_;
   Settings settings_;
   std::unique_ptr<HttpClient> http_;
+  std::unique_ptr<HttpClient> login_http_;  // refreshes a stored login after a 401 token_expired
   std::unique_ptr<ApiClient> client_;
 };
 

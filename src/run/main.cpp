@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "run/cli.hpp"
+#include "api/login_refresh.hpp"
 #include "api/settings.hpp"
 #include "run/environment.hpp"
 #include "core/error.hpp"
@@ -50,8 +51,11 @@ int real_main(int argc, char** argv) {
 
   SecretArena arena;
   const EnvironLookup launcher_env(environ);
-  const Settings settings = launch_settings(options.settings, !options.env_files.empty(), launcher_env,
-                                            current_directory(), arena.resource());
+  Settings settings = launch_settings(options.settings, !options.env_files.empty(), launcher_env, current_directory(),
+                                      arena.resource());
+  // A stored login (dotenv-cloud login) past its expiry is refreshed first: a second request
+  // only then, so a fresh token still means one request per launch.
+  refresh_login_if_expired(settings, print_notice, arena.resource());
   if (options.verbose > 0) {
     for (const std::string& line : describe_settings(settings)) print_notice(line);
   }

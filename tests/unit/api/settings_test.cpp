@@ -11,6 +11,7 @@
 #include <map>
 #include <thread>
 
+#include "api/credentials.hpp"
 #include "api/settings.hpp"
 #include "run/cli.hpp"
 #include "run/sources.hpp"
@@ -162,8 +163,8 @@ TEST_CASE("settings that cannot work together are refused") {
   CHECK(f.error(Options{}) == "nothing to load: set a project (--project or DOTENV_CLOUD_PROJECT, or a "
                               ".dotenv-cloud.json file) or give --env-file");
   f.env.erase("DOTENV_CLOUD_TOKEN");
-  CHECK(f.error(cloud_options()) == "no API token: set DOTENV_CLOUD_TOKEN_FILE (or DOTENV_CLOUD_TOKEN), --token-file, "
-                                    "or a systemd credential named dotenv-cloud-token");
+  CHECK(f.error(cloud_options()) == "no API token: run dotenv-cloud login, or set DOTENV_CLOUD_TOKEN_FILE (or "
+                                    "DOTENV_CLOUD_TOKEN), --token-file, or a systemd credential named dotenv-cloud-token");
 }
 
 TEST_CASE("-v describes where settings came from without the token") {
@@ -226,4 +227,69 @@ TEST_CASE("a project file is checked as opened: swapping it after the check cann
   stop = true;
   swapper.join();
   CHECK(evil == 0);
+}
+
+namespace {
+
+// A stored login for `url` under XDG_CONFIG_HOME=<root>/xdg, as `dotenv-cloud login` writes it.
+fs::path store_login(Fixture& f, const std::string& url, const std::string& access) {
+  f.env["XDG_CONFIG_HOME"] = (f.root / "xdg").string();
+  fs::path file = f.root / "xdg" / "dotenv-cloud" / "credentials.json";
+  StoredLogin login(f.arena.resource());
+  login.access_token = secret_copy(access, f.arena.resource());
+  login.refresh_token = secret_copy("refresh", f.arena.resource());
+  login.expires_at = 1900000000;
+  CredentialStore(file).store(url, login, f.arena.resource());
+  return file;
+}
+
+}  // namespace
+
+TEST_CASE("without an explicit token, the stored login for the API URL is the token") {
+  Fixture f;
+  fs::path file = store_login(f, "https://api.dotenv.cloud", "stored-access");
+  Settings s = f.resolve(cloud_options());
+  CHECK(s.token->value == "stored-access");
+  CHECK(s.token->source == "stored login " + file.string());
+  REQUIRE(s.login.has_value());
+  CHECK(s.login->file == file.string());
+  CHECK(s.login->expires_at == 1900000000);
+  std::string all;
+  for (const auto& line : describe_settings(s)) all += line + "\n";
+  CHECK(all.find("token from stored login " + file.string() + "\n") != std::string::npos);
+  CHECK(all.find("stored-access") == std::string::npos);
+}
+
+TEST_CASE("an explicit token wins over the stored login, which is then not even read") {
+  Fixture f;
+  fs::path file = store_login(f, "https://api.dotenv.cloud", "stored-access");
+  ::chmod(file.c_str(), 0644);  // would be refused if it were read
+  f.write(f.root / "tokfile", "file-token\n");
+  f.env["DOTENV_CLOUD_TOKEN"] = "env-token";
+  Settings s = f.resolve(cloud_options());
+  CHECK(s.token->value == "env-token");
+  CHECK_FALSE(s.login.has_value());
+  f.env.erase("DOTENV_CLOUD_TOKEN");
+  f.env["DOTENV_CLOUD_TOKEN_FILE"] = (f.root / "tokfile").string();
+  CHECK(f.resolve(cloud_options()).token->value == "file-token");
+  f.env.erase("DOTENV_CLOUD_TOKEN_FILE");
+  Options o = cloud_options();
+  o.settings.token_file = (f.root / "tokfile").string();
+  CHECK(f.resolve(o).token->value == "file-token");
+  fs::create_directories(f.root / "creds");
+  f.write(f.root / "creds" / "dotenv-cloud-token", "credential-token\n");
+  f.env["CREDENTIALS_DIRECTORY"] = (f.root / "creds").string();
+  CHECK(f.resolve(cloud_options()).token->value == "credential-token");
+  f.env.erase("CREDENTIALS_DIRECTORY");
+  CHECK(f.error(cloud_options()) == file.string() + ": group or others have access (mode 0644); run chmod 600 " +
+                                        file.string());
+}
+
+TEST_CASE("a stored login for another API URL is not sent to this one") {
+  Fixture f;
+  store_login(f, "https://other.example", "stored-access");
+  CHECK(f.error(cloud_options()) == "no API token: run dotenv-cloud login, or set DOTENV_CLOUD_TOKEN_FILE (or "
+                                    "DOTENV_CLOUD_TOKEN), --token-file, or a systemd credential named dotenv-cloud-token");
+  f.env["DOTENV_CLOUD_API_URL"] = "https://other.example/";
+  CHECK(f.resolve(cloud_options()).token->value == "stored-access");
 }
