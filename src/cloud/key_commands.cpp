@@ -7,6 +7,7 @@
 #include "cloud/commands.hpp"
 #include "cloud/data_answer.hpp"
 #include "cloud/key_verify.hpp"
+#include "cloud/level.hpp"
 #include "cloud/output.hpp"
 #include "cloud/project_key.hpp"
 #include "cloud/rotation.hpp"
@@ -132,7 +133,7 @@ void rotate_server_key(Session& session, const std::string& project, unsigned be
   }
   ApiRequest request;
   request.method = Method::kPost;
-  request.path = fmt::format("/api/v1/{}/{}/key/rotate", url_escaped(session.org()), url_escaped(project));
+  request.path = project_path(session.org(), project) + "/key/rotate";
   request.subject = {"project " + project};
   // A lost answer: the key version says whether this rotation (or another one) happened.
   request.settle = [&]() -> std::optional<bool> {
@@ -173,9 +174,7 @@ void verify(Session& session) {
     }
     keys.add(key.current.version, std::move(given));
   } else {
-    for (KeyVersion& entry : read_key_history(client, session.org(), project, session.memory())) {
-      if (entry.key) keys.add(entry.version, std::move(*entry.key));
-    }
+    keys = project_keys(client, session.org(), project, std::nullopt, session.memory());  // every version
   }
   report_verification(verify_project(client, session.org(), project, keys), project, session.line().json);
 }

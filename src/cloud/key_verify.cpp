@@ -7,7 +7,6 @@
 
 #include "api/client.hpp"
 #include "cloud/progress.hpp"
-#include "core/blob.hpp"
 #include "core/error.hpp"
 #include "core/export_format.hpp"
 
@@ -16,11 +15,8 @@ namespace dotenv_run {
 std::optional<std::string> open_problem(const std::string& blob, const KeyRing& keys, const std::string& org,
                                         const std::string& level_id, const std::string& what) {
   try {
-    const unsigned version = blob_key_version(blob, what);
-    const SecretKey* key = keys.find(version);
-    if (key == nullptr) return fmt::format("{}: is sealed with key version {}, and no key given is that version", what, version);
     SecretArena arena(4096);
-    open_blob(blob, *key, org_for_blobs(org), level_id, what, arena.resource());
+    keys.open(blob, org, level_id, what, arena.resource());
     return std::nullopt;
   } catch (const Error& e) {
     if (e.code() != kExitDataError) throw;
@@ -39,7 +35,7 @@ VerifyReport verify_project(ApiClient& client, const std::string& org, const std
     Progress progress("verifying levels");
     for (std::size_t i = 0; i < refs.size(); ++i) {
       progress.update(i, refs.size());
-      const LevelBlob level = read_level(client, org, refs[i], scratch.resource());
+      const LevelState level = read_level(client, refs[i], scratch.resource());
       if (level.blob) {
         if (auto problem = open_problem(*level.blob, keys, org, level.id, "level " + refs[i].name())) {
           report.problems.push_back(std::move(*problem));
@@ -47,7 +43,7 @@ VerifyReport verify_project(ApiClient& client, const std::string& org, const std
           ++report.levels;
         }
       }
-      for (Backup& backup : level_backups(client, org, refs[i], scratch.resource())) backups.push_back(std::move(backup));
+      for (Backup& backup : level_backups(client, refs[i], scratch.resource())) backups.push_back(std::move(backup));
       scratch.release();
     }
     progress.update(refs.size(), refs.size());

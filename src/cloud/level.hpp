@@ -1,6 +1,6 @@
-// One level's secrets over the API, as pieces a command (or a key rotation) puts together:
-// where the level is, what it holds, the key that opens it, sealing a new text, and the
-// conditional writes that replace or clear it (docs/api.md sections 4, 6 and 8).
+// One level over the API: where it is (LevelRef: names, paths, query), what it holds (LevelState),
+// opening and sealing its text, and the conditional writes that replace or clear it
+// (docs/api.md sections 4, 6 and 8). Every command that touches a level goes through these.
 #pragma once
 
 #include <cstdint>
@@ -12,13 +12,14 @@
 #include <rapidjson/document.h>
 
 #include "api/client.hpp"
-#include "api/settings.hpp"
 #include "core/key.hpp"
 #include "core/secure_memory.hpp"
 
 namespace dotenv_run {
 
-// The deepest of -p/-t/-e names the level.
+class Session;
+
+// Where a level is: the deepest of project, target and environment.
 struct LevelRef {
   std::string org;  // the organization's ULID in upper case, as it is bound into every blob
   std::string project;
@@ -26,18 +27,26 @@ struct LevelRef {
 
   std::string_view kind() const;  // "project", "target" or "environment"
   std::string_view slug() const;  // the deepest slug
-  // For API error lines: "project api", "target web of project api", "environment production of api/web".
-  std::string subject() const;
+  // For lines: "project api", "target web of project api", "environment production of api/web".
+  std::string name() const;
   // For blob and .env errors: "level environment production".
   std::string source() const;
-  std::string secrets_path() const;  // /api/v1/<org>/<project>[/<target>[/<environment>]]/secrets
-  std::string key_path() const;      // /api/v1/<org>/<project>/key
+  // /api/v1/<org>/<project>[/<target>[/<environment>]]/secrets, parts escaped.
+  std::string secrets_path() const;
+  // "project=api[&target=web[&environment=production]]", values escaped.
+  std::string query() const;
 };
+
+// "/api/v1/<org>/<project>", parts escaped: where a project's paths start.
+std::string project_path(std::string_view org, std::string_view project);
 
 // Checks the organization (a ULID, either case; kept upper case) and the slugs before any
 // request: Error(kExitConfig) as the resolve call does, and for an environment without a target.
 LevelRef make_level_ref(std::string_view org, std::string_view project, std::optional<std::string> target,
                         std::optional<std::string> environment);
+
+// The level a session's -p/-t/-e name (make_level_ref's checks; Error(kExitConfig) without a project).
+LevelRef level_of(const Session& session);
 
 // A level object (docs/api.md section 4). The blob is ciphertext: nothing here is secret.
 struct LevelState {
@@ -56,29 +65,6 @@ LevelState parse_level_state(const rapidjson::Value& data, std::string_view what
 // GET .../secrets of the level.
 LevelState read_level(ApiClient& client, const LevelRef& ref, std::pmr::memory_resource* mem);
 
-// A project key ready to open and seal, and what a write must prove about it.
-struct ProjectKey {
-  bool client_managed = false;
-  unsigned version = 0;
-  SecretKey key;
-  std::string proof;  // client-managed: the key proof string that writes send; empty otherwise
-  std::string source;  // where the key came from, for lines: "the API" or "--key-file"
-};
-
-// GET key (needs key:retrieve). Server-managed: the key of the answer. Client-managed:
-// `client_key` (the key file or variable that read_credentials found), checked against the
-// answer's key proof before anything is decrypted or sent. Error(kExitConfig) when a
-// client-managed project has no key given or the key is not base64 of 32 bytes,
-// Error(kExitDataError) when it does not match the proof.
-ProjectKey fetch_project_key(ApiClient& client, const LevelRef& ref, const std::optional<SecretSetting>& client_key,
-                             std::pmr::memory_resource* mem);
-
-// Checks `key` against a key proof object of an answer ({"algorithm", "iterations", "salt",
-// "proof"}): Error(kExitDataError) "<what> does not match project <slug>" on a mismatch, and
-// Error(kExitUnavailable) when the object is malformed.
-void check_key_against_proof(const SecretKey& key, const rapidjson::Value& key_proof, std::string_view what,
-                             std::string_view project);
-
 // The level's text, opened with `key` (version `key_version`): empty for a level without a
 // blob. Error(kExitDataError) naming the level for a blob under another key version or one
 // that does not open.
@@ -89,16 +75,21 @@ SecretString open_level(const LevelState& state, const LevelRef& ref, const Secr
 // the grammar, and every ${...} expression, whatever the names it refers to are set to.
 void check_level_text(std::string_view text, std::string_view source, std::pmr::memory_resource* mem);
 
-// Seals `text` for the level `level_id` under a fresh nonce, then opens the new blob again and
-// checks that it gives `text` back and that it parses: what is sent is always readable.
+// Seals `text` for the level `level_id` of `org` under a fresh nonce, then opens the new blob
+// again and checks (in constant time) that it gives `text` back: what is sent always opens.
+// Error(kExitSoftware) naming `what` when it does not. For levels and backups alike.
+std::string seal_checked(std::string_view text, const SecretKey& key, unsigned key_version, std::string_view org,
+                         std::string_view level_id, std::string_view what, std::pmr::memory_resource* mem);
+
+// A new text of the level: check_level_text, then seal_checked.
 std::string seal_level(std::string_view text, const LevelRef& ref, std::string_view level_id, const SecretKey& key,
                        unsigned key_version, std::pmr::memory_resource* mem);
 
 // What one conditional write did.
 struct WriteResult {
-  bool conflict = false;   // 409 version_conflict: nothing was changed
+  bool conflict = false;      // 409 version_conflict: nothing was changed
   std::string conflict_line;  // the API's line for it (status, message, request id)
-  LevelState state;        // after a write: the level as the answer (or the read-back) gives it
+  LevelState state;           // after a write: the level as the answer (or the read-back) gives it
 };
 
 // PUT /{org}/secrets with base_version (and the key proof of a client-managed key). A lost

@@ -22,8 +22,8 @@ LevelEditor::LevelEditor(ApiClient& client, LevelRef ref, const std::optional<Se
       mem_(mem),
       policy_(policy) {}
 
-const ProjectKey& LevelEditor::key() {
-  if (!key_) key_.emplace(fetch_project_key(client_, ref_, client_key_, mem_));
+const SealingKey& LevelEditor::key() {
+  if (!key_) key_.emplace(sealing_key(client_, ref_.org, ref_.project, client_key_, mem_));
   return *key_;
 }
 
@@ -34,7 +34,7 @@ LevelText LevelEditor::read() {
   // A key rotated since the key was fetched: fetch it again (a client-managed key that no
   // longer matches the new proof is then refused before anything is opened).
   if (key_ && out.state.key_version != key_->version) key_.reset();
-  const ProjectKey& k = key();
+  const SealingKey& k = key();
   out.text = open_level(out.state, ref_, k.key, k.version, mem_);
   return out;
 }
@@ -43,12 +43,12 @@ void LevelEditor::after_conflict(unsigned retry, const std::string& line) {
   if (retry >= policy_.retries) {
     throw Error(kExitTempFail,
                 fmt::format("{} kept changing: the write conflicted {} times, nothing was written (last: {})",
-                            ref_.subject(), retry + 1, line));
+                            ref_.name(), retry + 1, line));
   }
   const double ceiling = std::min(policy_.cap_seconds, policy_.base_seconds * std::ldexp(1.0, static_cast<int>(retry)));
   const double wait = ceiling * environment_.uniform01();
   if (notice_) {
-    notice_(fmt::format("{} was changed by someone else; reading it again in {:.1f} s (attempt {})", ref_.subject(),
+    notice_(fmt::format("{} was changed by someone else; reading it again in {:.1f} s (attempt {})", ref_.name(),
                         wait, retry + 2));
   }
   environment_.sleep(wait);
@@ -64,7 +64,7 @@ ChangeResult LevelEditor::apply(const LevelEdit& edit) {
       return result;
     }
     // A new level (or a key rotated since the read) is sealed under the current key version.
-    const ProjectKey& k = key();
+    const SealingKey& k = key();
     const std::string blob = seal_level(*next, ref_, current.state.id, k.key, k.version, mem_);
     ++result.attempts;
     WriteResult written =

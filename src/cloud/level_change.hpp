@@ -14,6 +14,7 @@
 #include "api/retry.hpp"
 #include "api/settings.hpp"
 #include "cloud/level.hpp"
+#include "cloud/project_key.hpp"
 #include "core/secure_memory.hpp"
 
 namespace dotenv_run {
@@ -70,8 +71,8 @@ class LevelEditor {
   // Unchanged when the level already has none.
   ChangeResult clear();
 
-  // The key, fetched on first use (also for part 2: versions, rotation).
-  const ProjectKey& key();
+  // The key new texts are sealed with, fetched on first use.
+  const SealingKey& key();
 
  private:
   // Waits before retry `retry` (0-based) and says so; Error(kExitTempFail) past the last one.
@@ -84,7 +85,7 @@ class LevelEditor {
   Notice notice_;
   std::pmr::memory_resource* mem_;
   ConflictPolicy policy_;
-  std::optional<ProjectKey> key_;
+  std::optional<SealingKey> key_;
 };
 
 }  // namespace dotenv_run

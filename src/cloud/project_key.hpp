@@ -1,5 +1,6 @@
-// A project's key as the API describes it (GET key, GET key/history: docs/api.md sections 6 and 8),
-// and the keys a command holds, by key version.
+// A project's key (docs/api.md sections 6 and 8): what GET key and GET key/history say about it,
+// the client-managed key from the settings checked against its proof, the key a write seals
+// with, and the keys a command holds, by key version.
 #pragma once
 
 #include <map>
@@ -14,11 +15,13 @@
 #include "api/settings.hpp"
 #include "core/key.hpp"
 #include "core/key_proof.hpp"
+#include "core/secure_memory.hpp"
 
 namespace dotenv_run {
 
 class ApiClient;
 
+// One key version as the API describes it.
 struct KeyVersion {
   unsigned version = 0;
   std::string created_at, retired_at;  // retired_at empty: the current version
@@ -26,6 +29,7 @@ struct KeyVersion {
   std::optional<KeyProof> proof;       // client-managed
 };
 
+// GET key: the mode and the current version.
 struct ProjectKey {
   bool client_managed = false;
   KeyVersion current;
@@ -39,6 +43,23 @@ ProjectKey read_project_key(ApiClient& client, const std::string& org, const std
 std::vector<KeyVersion> read_key_history(ApiClient& client, const std::string& org, const std::string& project,
                                          std::pmr::memory_resource* mem);
 
+// A client-managed key from the settings (--key-file, DOTENV_CLOUD_KEY_FILE, ...): Error(kExitConfig)
+// naming every way to give one when there is none, or naming its source when it is not a key.
+SecretKey client_key(const std::optional<SecretSetting>& setting, std::string_view project);
+
+// The key new blobs are sealed with, and what a write must prove about it.
+struct SealingKey {
+  unsigned version = 0;
+  SecretKey key;
+  std::string proof;  // client-managed: the key proof string that writes send; empty otherwise
+};
+
+// GET key (needs key:retrieve). Server-managed: the key of the answer. Client-managed: client_key,
+// checked against the current proof before anything is decrypted or sent (Error(kExitDataError)
+// "the project key from <source> does not match project <project>: ...").
+SealingKey sealing_key(ApiClient& client, const std::string& org, const std::string& project,
+                       const std::optional<SecretSetting>& setting, std::pmr::memory_resource* mem);
+
 // The keys at hand, by key version.
 class KeyRing {
  public:
@@ -47,14 +68,14 @@ class KeyRing {
     auto it = keys_.find(version);
     return it == keys_.end() ? nullptr : &it->second;
   }
+  // Opens `blob` (of the level `level_id` of `org`) with the key of the version it names:
+  // Error(kExitDataError) naming `what` when no key here is that version or it does not open.
+  SecretString open(std::string_view blob, std::string_view org, std::string_view level_id, std::string_view what,
+                    std::pmr::memory_resource* mem) const;
 
  private:
   std::map<unsigned, SecretKey> keys_;
 };
-
-// A client-managed key from the settings (--key-file, DOTENV_CLOUD_KEY_FILE, ...): Error(kExitConfig)
-// naming every way to give one when there is none, or naming its source when it is not a key.
-SecretKey client_key(const std::optional<SecretSetting>& setting, std::string_view project);
 
 // The keys that open the project's blobs: server-managed, every version of the key history;
 // client-managed, the key from the settings under the version whose proof it matches

@@ -1,9 +1,9 @@
-// The levels of a project (the project, each target, each environment), their blobs, and their
-// backup versions, as the API lists them (docs/api.md sections 4 and 6).
+// A whole project, level by level: every level (the project, each target, each environment), the
+// backup versions of a level, one backup, and the backups under a retired key version
+// (docs/api.md sections 4, 6 and 8). Built on cloud/level.hpp.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory_resource>
 #include <optional>
 #include <string>
@@ -11,39 +11,11 @@
 
 #include <rapidjson/document.h>
 
-#include "core/secure_memory.hpp"
+#include "cloud/level.hpp"
 
 namespace dotenv_run {
 
 class ApiClient;
-class Session;
-
-// Where a level is: its project, and a target and environment below it (empty when above).
-struct LevelRef {
-  std::string project, target, environment;
-
-  // "project api", "target web of api", "environment production of api/web".
-  std::string name() const;
-  // "/api/v1/<org>/<project>[/<target>[/<environment>]]/secrets", parts escaped.
-  std::string secrets_path(const std::string& org) const;
-  // "project=api[&target=web[&environment=production]]", values escaped.
-  std::string query() const;
-};
-
-// The deepest level -p/-t/-e name (the slugs checked): Error(kExitConfig) when there is no project.
-LevelRef level_of(const Session& session);
-
-// A level as GET .../secrets answers it.
-struct LevelBlob {
-  LevelRef ref;
-  std::string id;           // the level's ULID (associated data of its blob)
-  std::uint64_t version = 0;  // 0 while it has no blob
-  unsigned key_version = 0;
-  std::optional<std::string> blob;
-};
-
-// One GET of the level. Error(kExitUnavailable) for an answer without the fields above.
-LevelBlob read_level(ApiClient& client, const std::string& org, const LevelRef& ref, std::pmr::memory_resource* mem);
 
 // Every level of the project: the project, then each target followed by its environments (all pages).
 std::vector<LevelRef> project_levels(ApiClient& client, const std::string& org, const std::string& project,
@@ -61,12 +33,15 @@ struct Backup {
   std::string name() const;
 };
 
-// Reads one entry of a versions list (or one version). Error(kExitUnavailable) when malformed.
-Backup backup_of(const rapidjson::Value& item, const std::string& what);
+// "/api/v1/<org>/secrets/versions": the backups of an organization (a level's with its query).
+std::string backups_path(const std::string& org);
+
+// Reads one entry of a versions list (or one version) of the organization `org`.
+// Error(kExitUnavailable) when malformed.
+Backup backup_of(const rapidjson::Value& item, const std::string& org, const std::string& what);
 
 // The backups of one level, newest first (all pages).
-std::vector<Backup> level_backups(ApiClient& client, const std::string& org, const LevelRef& ref,
-                                  std::pmr::memory_resource* mem);
+std::vector<Backup> level_backups(ApiClient& client, const LevelRef& ref, std::pmr::memory_resource* mem);
 
 // One backup with its blob; 404 is Error(kExitConfig) naming the version.
 Backup read_backup(ApiClient& client, const std::string& org, const std::string& id, std::pmr::memory_resource* mem);
@@ -74,8 +49,5 @@ Backup read_backup(ApiClient& client, const std::string& org, const std::string&
 // The backups under a retired key version, with their blobs (GET key/retired-versions, all pages).
 std::vector<Backup> retired_backups(ApiClient& client, const std::string& org, const std::string& project,
                                     std::pmr::memory_resource* mem);
-
-// The organization id as the API spells it in associated data: upper case.
-std::string org_for_blobs(const std::string& org);
 
 }  // namespace dotenv_run

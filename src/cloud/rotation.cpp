@@ -119,24 +119,12 @@ SecretKey create_new_key(const std::string& path) {
   return key;
 }
 
-// Seals `text` for the level `level_id` under NEW, opens the result again and compares.
-std::string reseal(const SecretString& text, const SecretKey& new_key, unsigned version, const std::string& org,
-                   const std::string& level_id, const std::string& what, std::pmr::memory_resource* mem) {
-  std::string blob = seal_blob(text, new_key, version, org, level_id);
-  const SecretString back = open_blob(blob, new_key, org, level_id, what, mem);
-  if (back.size() != text.size() || sodium_memcmp(back.data(), text.data(), text.size()) != 0) {
-    throw Error(kExitSoftware, fmt::format("{}: the new blob does not open to the same text; nothing was sent", what));
-  }
-  return blob;
-}
-
 // Steps 2 and 3. Returns the new key version's proof string.
 std::string reencrypt_levels(const Rotation& r, const SecretKey& old_key, const SecretKey& new_key,
                              const KeyVersion& current) {
-  const std::string org = org_for_blobs(r.org);
   const unsigned next = current.version + 1;
   const KeyProof new_proof = make_key_proof(new_key);
-  const std::string path = fmt::format("/api/v1/{}/{}/key/reencrypt", url_escaped(r.org), url_escaped(r.project));
+  const std::string path = project_path(r.org, r.project) + "/key/reencrypt";
   for (unsigned attempt = 1; attempt <= kAttempts; ++attempt) {
     SecretArena scratch;
     const std::vector<LevelRef> refs = project_levels(r.client, r.org, r.project, scratch.resource());
@@ -165,24 +153,19 @@ std::string reencrypt_levels(const Rotation& r, const SecretKey& old_key, const 
       Progress progress("re-encrypting levels");
       for (std::size_t i = 0; i < refs.size(); ++i) {
         progress.update(i, refs.size());
-        const LevelBlob level = read_level(r.client, r.org, refs[i], scratch.resource());
+        const LevelState level = read_level(r.client, refs[i], scratch.resource());
         if (!level.blob) continue;
-        const std::string what = "level " + refs[i].name();
-        if (blob_key_version(*level.blob, what) != current.version) {
-          throw Error(kExitDataError, fmt::format("{} is sealed with key version {}, not the current {}; nothing was "
-                                                  "re-encrypted", what, blob_key_version(*level.blob, what),
-                                                  current.version));
-        }
         SecretArena plain(4096);
-        const SecretString text = open_blob(*level.blob, old_key, org, level.id, what, plain.resource());
-        const std::string blob = reseal(text, new_key, next, org, level.id, what, plain.resource());
+        const SecretString text = open_level(level, refs[i], old_key, current.version, plain.resource());
+        const std::string blob =
+            seal_checked(text, new_key, next, r.org, level.id, "level " + refs[i].name(), plain.resource());
         w.StartObject();
         w.Key("id");
         put(w, level.id);
         w.Key("blob");
         put(w, blob);
         w.Key("base_version");
-        w.Uint64(level.version);
+        w.Uint64(level.base_version());
         w.EndObject();
         ++sealed;
       }
@@ -233,7 +216,7 @@ struct BackupWork {
 
 // Step 4, one pass: what to re-seal and what to leave, from the retired backups as listed now.
 BackupWork plan_backups(const std::vector<Backup>& retired, unsigned old_version, const SecretKey* old_key,
-                        const SecretKey& new_key, unsigned current, const std::string& org) {
+                        const SecretKey& new_key, unsigned current) {
   BackupWork work;
   Progress progress("re-encrypting backups");
   for (std::size_t i = 0; i < retired.size(); ++i) {
@@ -247,13 +230,13 @@ BackupWork plan_backups(const std::vector<Backup>& retired, unsigned old_version
     SecretArena plain(4096);
     SecretString text(plain.resource());
     try {
-      text = open_blob(*b.blob, *old_key, org, b.level_id, b.name(), plain.resource());
+      text = open_blob(*b.blob, *old_key, b.ref.org, b.level_id, b.name(), plain.resource());
     } catch (const Error& e) {
       if (e.code() != kExitDataError) throw;
       work.left.push_back(fmt::format("{} (the old key does not open it)", e.what()));
       continue;
     }
-    work.items.emplace_back(b.id, reseal(text, new_key, current, org, b.level_id, b.name(), plain.resource()));
+    work.items.emplace_back(b.id, seal_checked(text, new_key, current, b.ref.org, b.level_id, b.name(), plain.resource()));
   }
   progress.update(retired.size(), retired.size());
   return work;
@@ -284,7 +267,7 @@ bool post_batch(const Rotation& r, const std::vector<std::pair<std::string, std:
   SecretArena scratch;
   ApiRequest request;
   request.method = Method::kPost;
-  request.path = fmt::format("/api/v1/{}/{}/key/retired-versions", url_escaped(r.org), url_escaped(r.project));
+  request.path = project_path(r.org, r.project) + "/key/retired-versions";
   request.json_body = std::string_view(buffer.GetString(), buffer.GetSize());
   request.subject = {"project " + r.project};
   // A lost answer: the batch was applied when none of its backups is still under a retired key.
@@ -309,12 +292,11 @@ bool post_batch(const Rotation& r, const std::vector<std::pair<std::string, std:
 // backups left as they are.
 std::vector<std::string> reencrypt_backups(const Rotation& r, const SecretKey* old_key, const SecretKey& new_key,
                                            unsigned current, const std::string& proof) {
-  const std::string org = org_for_blobs(r.org);
   std::size_t done = 0;
   for (unsigned attempt = 1; attempt <= kAttempts; ++attempt) {
     SecretArena scratch;
     const std::vector<Backup> retired = retired_backups(r.client, r.org, r.project, scratch.resource());
-    const BackupWork work = plan_backups(retired, current - 1, old_key, new_key, current, org);
+    const BackupWork work = plan_backups(retired, current - 1, old_key, new_key, current);
     bool changed = false;
     std::size_t start = 0;
     while (start < work.items.size() && !changed) {

@@ -29,15 +29,6 @@ namespace dotenv_run {
 
 namespace {
 
-// The level the settings name: the deepest of project, target and environment.
-LevelRef level_of(const Session& session) {
-  const Settings& settings = session.settings();
-  std::optional<std::string> target, environment;
-  if (settings.target) target = settings.target->value;
-  if (settings.environment) environment = settings.environment->value;
-  return make_level_ref(session.org(), session.project(), std::move(target), std::move(environment));
-}
-
 // The engine for the session's level; the token and a client-managed key are read here.
 LevelEditor editor_of(Session& session) {
   LevelRef ref = level_of(session);
@@ -99,7 +90,7 @@ void secrets_get(Session& session) {
   for (const Variable& v : variables) {
     if (std::string_view(v.name) == name) return write_stdout(v.value);  // raw, no newline added: for $(...)
   }
-  throw Error(kExitDataError, fmt::format("{} is not set in {}", sanitized(name), editor.ref().subject()));
+  throw Error(kExitDataError, fmt::format("{} is not set in {}", sanitized(name), editor.ref().name()));
 }
 
 // --- secrets set
@@ -114,8 +105,8 @@ void secrets_set(Session& session) {
     doc.set(name, value);
     return std::optional<SecretString>(secret_copy(doc.text(), mem));
   });
-  if (!result.changed) return say(fmt::format("{} in {} already has that value; nothing was sent", name, editor.ref().subject()));
-  say(fmt::format("set {} in {} ({})", name, editor.ref().subject(), version_text(result)));
+  if (!result.changed) return say(fmt::format("{} in {} already has that value; nothing was sent", name, editor.ref().name()));
+  say(fmt::format("set {} in {} ({})", name, editor.ref().name(), version_text(result)));
 }
 
 // --- secrets import
@@ -137,8 +128,8 @@ void secrets_import(Session& session) {
   });
   const std::string counts = fmt::format("{} added, {} updated{}", summary.added, summary.updated,
                                          replace ? fmt::format(", {} removed", summary.removed) : std::string());
-  if (!result.changed) return say(fmt::format("{} already holds {}; nothing was sent", editor.ref().subject(), source));
-  say(fmt::format("imported {} into {}: {} ({})", source, editor.ref().subject(), counts, version_text(result)));
+  if (!result.changed) return say(fmt::format("{} already holds {}; nothing was sent", editor.ref().name(), source));
+  say(fmt::format("imported {} into {}: {} ({})", source, editor.ref().name(), counts, version_text(result)));
 }
 
 // --- secrets unset
@@ -155,13 +146,13 @@ void secrets_unset(Session& session) {
     }
     return std::optional<SecretString>(secret_copy(doc.text(), mem));
   });
-  for (const std::string& name : missing) session.notice(fmt::format("{} is not set in {}", name, editor.ref().subject()));
-  if (!result.changed) return say(fmt::format("nothing to unset in {}; nothing was sent", editor.ref().subject()));
+  for (const std::string& name : missing) session.notice(fmt::format("{} is not set in {}", name, editor.ref().name()));
+  if (!result.changed) return say(fmt::format("nothing to unset in {}; nothing was sent", editor.ref().name()));
   std::vector<std::string> removed;
   for (const std::string& name : session.args()) {
     if (std::find(missing.begin(), missing.end(), name) == missing.end()) removed.push_back(name);
   }
-  say(fmt::format("unset {} in {} ({})", fmt::join(removed, ", "), editor.ref().subject(), version_text(result)));
+  say(fmt::format("unset {} in {} ({})", fmt::join(removed, ", "), editor.ref().name(), version_text(result)));
 }
 
 // --- secrets edit
@@ -198,7 +189,7 @@ void secrets_edit(Session& session) {
   for (;;) {
     run_editor(editor_text, scratch.path());
     edited = scratch.read(mem);
-    if (edited == original.text) return say(fmt::format("{} is unchanged; nothing was sent", ref.subject()));
+    if (edited == original.text) return say(fmt::format("{} is unchanged; nothing was sent", ref.name()));
     try {
       check_level_text(edited, "the edited file", mem);
       break;
@@ -214,23 +205,23 @@ void secrets_edit(Session& session) {
     if (current != original.text) {
       throw Error(kExitTempFail, fmt::format("{} was changed by someone else while it was being edited; nothing was "
                                              "written: run secrets edit again",
-                                             ref.subject()));
+                                             ref.name()));
     }
     return std::optional<SecretString>(secret_copy(edited, m));
   });
-  say(fmt::format("saved {} ({})", ref.subject(), version_text(result)));
+  say(fmt::format("saved {} ({})", ref.name(), version_text(result)));
 }
 
 // --- secrets clear
 
 void secrets_clear(Session& session) {
   const LevelRef ref = level_of(session);
-  confirm(fmt::format("Clear every secret of {}? (its text is kept as a backup version)", ref.subject()),
-          fmt::format("clearing {}", ref.subject()), session.line().yes);
+  confirm(fmt::format("Clear every secret of {}? (its text is kept as a backup version)", ref.name()),
+          fmt::format("clearing {}", ref.name()), session.line().yes);
   LevelEditor editor = editor_of(session);
   const ChangeResult result = editor.clear();
-  if (!result.changed) return say(fmt::format("{} holds no secrets; nothing to clear", ref.subject()));
-  say(fmt::format("cleared {} (its last text is kept as a backup version)", ref.subject()));
+  if (!result.changed) return say(fmt::format("{} holds no secrets; nothing to clear", ref.name()));
+  say(fmt::format("cleared {} (its last text is kept as a backup version)", ref.name()));
 }
 
 constexpr Command kSecretsCommands[] = {

@@ -13,7 +13,6 @@
 #include "cloud/project_levels.hpp"
 #include "cloud/session.hpp"
 #include "cloud/show.hpp"
-#include "core/blob.hpp"
 #include "core/dotenv.hpp"
 #include "core/error.hpp"
 #include "core/export_format.hpp"
@@ -25,7 +24,7 @@ namespace dotenv_run {
 namespace {
 
 std::string versions_path(const Session& session) {
-  return fmt::format("/api/v1/{}/secrets/versions", url_escaped(session.org()));
+  return backups_path(session.org());
 }
 
 std::string version_path(const Session& session, const std::string& id) {
@@ -47,18 +46,6 @@ void refuse_json_with_reveal(const Session& session, std::string_view command) {
   }
 }
 
-// The decrypted text of a blob, the key chosen by the version it names.
-SecretString open_with(const KeyRing& keys, const std::string& blob, const Session& session, const std::string& level_id,
-                       const std::string& what) {
-  const unsigned version = blob_key_version(blob, what);
-  const SecretKey* key = keys.find(version);
-  if (key == nullptr) {
-    throw Error(kExitDataError, fmt::format("{} is sealed with key version {}, and the key given is another version",
-                                            what, version));
-  }
-  return open_blob(blob, *key, org_for_blobs(session.org()), level_id, what, session.memory());
-}
-
 void list(Session& session) {
   const LevelRef level = level_of(session);
   print_list(session, fmt::format("{}?{}", versions_path(session), level.query()), {level.name()},
@@ -73,7 +60,7 @@ void show(Session& session) {
     const Backup backup = read_backup(session.client(), session.org(), id, session.memory());
     const KeyRing keys =
         project_keys(session.client(), session.org(), backup.ref.project, session.settings().key, session.memory());
-    const SecretString text = open_with(keys, *backup.blob, session, backup.level_id, backup.name());
+    const SecretString text = keys.open(*backup.blob, session.org(), backup.level_id, backup.name(), session.memory());
     return write_stdout(text);
   }
   ApiRequest request;
@@ -105,25 +92,25 @@ void diff(Session& session) {
   ApiClient& client = session.client();
   const Backup left = read_backup(client, session.org(), id_argument(session, 0), session.memory());
   std::optional<Backup> right_backup;
-  std::optional<LevelBlob> right_level;
+  std::optional<LevelState> right_level;
   if (session.args().size() > 1) {
     right_backup = read_backup(client, session.org(), id_argument(session, 1), session.memory());
     if (right_backup->ref.project != left.ref.project) {
       throw Error(kExitUsage, "versions diff compares versions of one project");
     }
   } else {
-    right_level = read_level(client, session.org(), left.ref, session.memory());
+    right_level = read_level(client, left.ref, session.memory());
   }
   const KeyRing keys = project_keys(client, session.org(), left.ref.project, session.settings().key, session.memory());
-  const SecretString before = open_with(keys, *left.blob, session, left.level_id, left.name());
+  const SecretString before = keys.open(*left.blob, session.org(), left.level_id, left.name(), session.memory());
   SecretString after(session.memory());
   std::string right_name;
   if (right_backup) {
-    after = open_with(keys, *right_backup->blob, session, right_backup->level_id, right_backup->name());
+    after = keys.open(*right_backup->blob, session.org(), right_backup->level_id, right_backup->name(), session.memory());
     right_name = right_backup->name();
   } else {
     right_name = "the current " + left.ref.name();
-    if (right_level->blob) after = open_with(keys, *right_level->blob, session, right_level->id, "level " + left.ref.name());
+    if (right_level->blob) after = keys.open(*right_level->blob, session.org(), right_level->id, "level " + left.ref.name(), session.memory());
   }
   const MapLookup nothing;
   const ParseOptions verbatim{.expand = false};
@@ -174,8 +161,8 @@ void restore(Session& session) {
   ApiClient& client = session.client();
   const std::string id = id_argument(session, 0);
   const Backup backup = read_backup(client, session.org(), id, session.memory());
-  const LevelBlob level = read_level(client, session.org(), backup.ref, session.memory());
-  const std::string body = fmt::format("{{\"base_version\":{}}}", level.version);
+  const LevelState level = read_level(client, backup.ref, session.memory());
+  const std::string body = fmt::format("{{\"base_version\":{}}}", level.base_version());
   ApiRequest request;
   request.method = Method::kPost;
   request.path = version_path(session, id) + "/restore";
@@ -185,15 +172,15 @@ void restore(Session& session) {
   // blob means applied; anything else cannot be told apart from someone else's write.
   request.settle = [&]() -> std::optional<bool> {
     SecretArena mem(16 * 1024);
-    const LevelBlob now = read_level(client, session.org(), backup.ref, mem.resource());
-    if (now.version == level.version) return false;
-    if (now.version == level.version + 1 && now.blob == backup.blob) return true;
+    const LevelState now = read_level(client, backup.ref, mem.resource());
+    if (now.base_version() == level.base_version()) return false;
+    if (now.base_version() == level.base_version() + 1 && now.blob == backup.blob) return true;
     return std::nullopt;
   };
   ApiResponse response = client.send(request, session.memory());
   std::string version;
   if (response.settled) {  // the answer was lost; the level as read back says where it is
-    version = std::to_string(read_level(client, session.org(), backup.ref, session.memory()).version);
+    version = std::to_string(read_level(client, backup.ref, session.memory()).base_version());
   } else {
     const DataAnswer answer(std::move(response), "POST " + request.path);
     if (session.line().json) return write_stdout(json_line(answer.data()));

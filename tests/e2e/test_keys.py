@@ -64,7 +64,7 @@ class ServerManagedKey(KeysTest):
         self.put_level("api", wrong, 1, "B=sealed-with-another-key\n", target="web")
         r = self.cloud("key", "verify", "-p", "api")
         self.assertEqual(r.code, 65, r.err)
-        self.assertIn(b"does not open: level target web of api: does not open", r.out)
+        self.assertIn(b"does not open: level target web of project api: does not open", r.out)
         self.assertIn(b"project api: 3 levels and 4 backups open with their keys\n", r.out)
         self.assertEqual(r.err.decode(), "dotenv-cloud: error: project api: 1 blob does not open with the key it needs\n")
 
@@ -172,7 +172,7 @@ class ClientRotation(KeysTest):
         garbage = [b for b in self.every("/secrets/versions?project=vault&target=worker")][0]
         r = self.rotate()
         self.assertEqual(r.code, 65, r.err)
-        name = f"backup {garbage['id']} (version {garbage['version']}) of target worker of vault"
+        name = f"backup {garbage['id']} (version {garbage['version']}) of target worker of project vault"
         self.assertIn(f"left as it is: {name}: does not open: wrong key, or the blob belongs to another level or "
                       "organization (the old key does not open it)\n".encode(), r.out)
         self.assertIn(f"does not open: {name}: is sealed with key "
