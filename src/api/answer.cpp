@@ -96,10 +96,9 @@ ResolvedKey parse_key(const Value& data) {
     k.key_b64 = string_field(key, "data.key.key");
   } else if (k.mode == "client") {
     const Value& proof = object_field(key, "data.key.key_proof");
-    k.proof = KeyProofView{string_field(proof, "data.key.key_proof.algorithm"),
-                           unsigned_field(proof, "data.key.key_proof.iterations"),
-                           string_field(proof, "data.key.key_proof.salt"),
-                           string_field(proof, "data.key.key_proof.proof")};
+    k.proof = KeyProofView{
+        string_field(proof, "data.key.key_proof.algorithm"), unsigned_field(proof, "data.key.key_proof.iterations"),
+        string_field(proof, "data.key.key_proof.salt"), string_field(proof, "data.key.key_proof.proof")};
   } else {
     malformed("data.key.mode", "is neither \"server\" nor \"client\"");
   }
@@ -177,8 +176,8 @@ ResolveAnswer parse_resolve_answer(SecretString body, const ResolveQuery& query)
   parse_levels(data, expected_levels(data, query, answer), answer);
   answer.key = parse_key(data);
   if (answer.key.mode != answer.encryption)
-    malformed("data.key.mode", fmt::format("is \"{}\" but data.project.encryption is \"{}\"", answer.key.mode,
-                                           answer.encryption));
+    malformed("data.key.mode",
+              fmt::format("is \"{}\" but data.project.encryption is \"{}\"", answer.key.mode, answer.encryption));
   return answer;
 }
 

@@ -86,9 +86,9 @@ Error transport_error(const HttpResponse& r, const ApiSettings& settings) {
     case TransportError::kPinMismatch:
       return Error(kExitUnavailable, "the API's public key matches none of the pins: " + detail);
     case TransportError::kCaFile:
-      return Error(kExitConfig, settings.ca_file.empty()
-                                    ? "cannot use the system's CA certificates: " + detail
-                                    : fmt::format("cannot use the CA file {}: {}", sanitized(settings.ca_file), detail));
+      return Error(kExitConfig, settings.ca_file.empty() ? "cannot use the system's CA certificates: " + detail
+                                                         : fmt::format("cannot use the CA file {}: {}",
+                                                                       sanitized(settings.ca_file), detail));
     case TransportError::kTooLarge:
       return Error(kExitUnavailable, "the API's answer is larger than " + size_text(settings.max_answer_bytes));
     case TransportError::kRefused: return Error(kExitConfig, "libcurl refused the API URL: " + detail);
@@ -130,9 +130,8 @@ Error refused_token(const ApiSettings& settings, const ErrorFields& fields, std:
   if (!fields.required_ability.empty())
     return Error(kExitAuth, fmt::format("the token from {} lacks {} for {} ({})", settings.token_source,
                                         fields.required_ability, subject, detail));
-  return Error(kExitAuth,
-               fmt::format("the API refused access to {} for the token from {} ({})", subject, settings.token_source,
-                           detail));
+  return Error(kExitAuth, fmt::format("the API refused access to {} for the token from {} ({})", subject,
+                                      settings.token_source, detail));
 }
 
 Error redirect_error(long status) {

@@ -6,8 +6,8 @@
 
 #include "api/answer.hpp"
 #include "api/connection.hpp"
-#include "core/error.hpp"
 #include "api/http.hpp"
+#include "core/error.hpp"
 #include "core/text.hpp"
 
 namespace dotenv_run {

@@ -47,7 +47,8 @@ Step transport_step(const ApiRequest& request, const HttpResponse& response, con
   if (!retryable(response.error)) {
     Error error = transport_error(response, settings);
     if (!unknown) throw error;
-    throw Error(error.code(), fmt::format("{}; {} may or may not have been applied", error.what(), request_text(request)));
+    throw Error(error.code(),
+                fmt::format("{}; {} may or may not have been applied", error.what(), request_text(request)));
   }
   const std::string text = transport_text(response);
   return Step{unknown ? Step::kUnknown : Step::kRetry, "error: " + text, text, std::nullopt};
@@ -65,15 +66,14 @@ Step status_step(const ApiRequest& request, const HttpResponse& response, std::t
   return step;
 }
 
-Step judge(const ApiRequest& request, const HttpResponse& response, const ApiSettings& settings,
-           std::time_t wall_now) {
+Step judge(const ApiRequest& request, const HttpResponse& response, const ApiSettings& settings, std::time_t wall_now) {
   if (response.error != TransportError::kNone) return transport_step(request, response, settings);
   return status_step(request, response, wall_now);
 }
 
 Error unknown_outcome(const ApiRequest& request, const Step& step, std::string_view more = {}) {
-  return Error(kExitUnavailable, fmt::format("{} may or may not have been applied (last {}){}", request_text(request),
-                                             step.last, more));
+  return Error(kExitUnavailable,
+               fmt::format("{} may or may not have been applied (last {}){}", request_text(request), step.last, more));
 }
 
 // Settles a write whose answer was lost: true when applied, false when it may be sent again.
@@ -177,15 +177,15 @@ ApiResponse ApiClient::send_raw(const ApiRequest& request, std::pmr::memory_reso
     std::optional<double> saved;
     ~Restore() { slot = saved; }
   } restore{deadline_end_, std::exchange(deadline_end_, deadline.end)};
-  unsigned told_to_wait = 0;  // answers in a row that carried a Retry-After
+  unsigned told_to_wait = 0;   // answers in a row that carried a Retry-After
   bool maybe_applied = false;  // an earlier attempt may have been applied
   for (unsigned attempt = 1;; ++attempt) {
     limit_to_deadline(http, settings_, deadline, environment_.monotonic_now());
     HttpResponse response = http_.perform(http, mem);
     Step step = judge(request, response, settings_, environment_.wall_now());
     // A DELETE sent again after its answer was lost finds the object gone: the lost one did it.
-    if (step.kind == Step::kAnswer && maybe_applied && blind_repeat_safe(request) && request.method == Method::kDelete &&
-        response.status == 404) {
+    if (step.kind == Step::kAnswer && maybe_applied && blind_repeat_safe(request) &&
+        request.method == Method::kDelete && response.status == 404) {
       ApiResponse settled(mem);
       settled.settled = true;
       return settled;
@@ -200,8 +200,8 @@ ApiResponse ApiClient::send_raw(const ApiRequest& request, std::pmr::memory_reso
 
     told_to_wait = step.retry_after ? told_to_wait + 1 : 0;
     const double now = environment_.monotonic_now();
-    const auto wait = plan_wait(policy_, attempt - 1, step.retry_after, told_to_wait, deadline.end - now,
-                                environment_.uniform01());
+    const auto wait =
+        plan_wait(policy_, attempt - 1, step.retry_after, told_to_wait, deadline.end - now, environment_.uniform01());
     if (!wait)
       throw Error(kExitUnavailable, fmt::format("gave up after {} attempt{} in {:.1f} s: last {}", attempt,
                                                 attempt == 1 ? "" : "s", now - deadline.start, step.last));

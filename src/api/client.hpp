@@ -12,7 +12,7 @@
 #include "api/connection.hpp"
 #include "api/http.hpp"  // Method (kGet, kPost, kPut, kPatch, kDelete), HttpClient
 #include "api/retry.hpp"
-#include "api/url.hpp"   // url_escaped, checked_api_url, joined_pins
+#include "api/url.hpp"  // url_escaped, checked_api_url, joined_pins
 #include "core/secure_memory.hpp"
 
 namespace dotenv_run {

@@ -64,7 +64,8 @@ void init_without_key_log() {
   const CURLcode code =
       curl_global_init_mem(CURL_GLOBAL_DEFAULT, plain_malloc, wiping_free, wiping_realloc, plain_strdup, plain_calloc);
   for (auto& [entry, original] : swapped) *entry = original;
-  if (code != CURLE_OK) throw Error(kExitSoftware, std::string("cannot initialise libcurl: ") + curl_easy_strerror(code));
+  if (code != CURLE_OK)
+    throw Error(kExitSoftware, std::string("cannot initialise libcurl: ") + curl_easy_strerror(code));
 }
 
 }  // namespace

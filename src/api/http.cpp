@@ -127,8 +127,9 @@ const std::string& system_ca_directory() {
     while (const dirent* entry = readdir(dir.get())) {
       const std::string_view name(entry->d_name);
       // A hash link, as c_rehash and update-ca-certificates make them: 8 hex digits ".0".
-      if (name.size() == 10 && name.ends_with(".0") &&
-          std::all_of(name.begin(), name.begin() + 8, [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+      if (name.size() == 10 && name.ends_with(".0") && std::all_of(name.begin(), name.begin() + 8, [](char c) {
+            return std::isxdigit(static_cast<unsigned char>(c));
+          }))
         return std::string(path);
     }
     return std::string();
@@ -229,8 +230,8 @@ void set_limits(CURL* h, const HttpRequest& request) {
 // the server applied before it died would be applied twice.
 void set_method_and_body(CURL* h, const HttpRequest& request) {
   if (request.method != Method::kGet) DOTENV_SET(h, CURLOPT_FRESH_CONNECT, 1L);
-  const bool has_body = !request.body.empty() || request.method == Method::kPost ||
-                        request.method == Method::kPut || request.method == Method::kPatch;
+  const bool has_body = !request.body.empty() || request.method == Method::kPost || request.method == Method::kPut ||
+                        request.method == Method::kPatch;
   if (request.method == Method::kGet && request.body.empty()) {
     DOTENV_SET(h, CURLOPT_HTTPGET, 1L);
     return;
@@ -276,8 +277,7 @@ void read_answer(CURL* h, HttpResponse& response) {
 bool before_sending(TransportError error) {
   return error == TransportError::kResolve || error == TransportError::kConnect ||
          error == TransportError::kTlsHandshake || error == TransportError::kTlsVerify ||
-         error == TransportError::kPinMismatch || error == TransportError::kCaFile ||
-         error == TransportError::kRefused;
+         error == TransportError::kPinMismatch || error == TransportError::kCaFile || error == TransportError::kRefused;
 }
 
 // Whether any byte of the request may have reached the server. libcurl counts the bytes it

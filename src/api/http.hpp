@@ -33,28 +33,28 @@ struct HttpRequest {
   // decides where its bytes live. Must stay valid until perform() returns.
   std::string_view body;
   BodyType body_type = BodyType::kNone;
-  std::string ca_file;            // empty: the system store
-  std::string pinned_public_keys; // "sha256//...;sha256//..." or empty
+  std::string ca_file;             // empty: the system store
+  std::string pinned_public_keys;  // "sha256//...;sha256//..." or empty
   std::string user_agent = "dotenv";
   double connect_timeout = 10;
   double total_timeout = 30;
-  double low_speed_time = 15;     // abort when under 1 byte/s for this long
+  double low_speed_time = 15;  // abort when under 1 byte/s for this long
   std::size_t max_body = std::size_t{8} << 20;
 };
 
 // Why a transfer failed before a complete HTTP answer arrived.
 enum class TransportError {
   kNone,
-  kResolve,      // DNS (host or proxy)
-  kConnect,      // refused, unreachable, proxy handshake
-  kTimeout,      // connect, total or low-speed timeout
-  kReceive,      // reset, truncated body, Content-Length mismatch, empty reply
-  kTlsHandshake, // the handshake broke off (not a verification failure)
-  kTlsVerify,    // certificate chain or host name did not verify
-  kPinMismatch,  // the public key matched no pin
-  kCaFile,       // the CA file or directory could not be used
-  kTooLarge,     // the answer passed max_body
-  kRefused,      // a URL or protocol libcurl refused (http://, malformed)
+  kResolve,       // DNS (host or proxy)
+  kConnect,       // refused, unreachable, proxy handshake
+  kTimeout,       // connect, total or low-speed timeout
+  kReceive,       // reset, truncated body, Content-Length mismatch, empty reply
+  kTlsHandshake,  // the handshake broke off (not a verification failure)
+  kTlsVerify,     // certificate chain or host name did not verify
+  kPinMismatch,   // the public key matched no pin
+  kCaFile,        // the CA file or directory could not be used
+  kTooLarge,      // the answer passed max_body
+  kRefused,       // a URL or protocol libcurl refused (http://, malformed)
   kOther,
 };
 

@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 
 #include "core/blob.hpp"
-#include "core/key_proof.hpp"
 #include "core/error.hpp"
+#include "core/key_proof.hpp"
 
 namespace dotenv_run {
 
@@ -42,7 +42,7 @@ SecretKey key_for(const ResolveAnswer& answer, const std::optional<SecretSetting
 }  // namespace
 
 std::vector<Source> open_levels(const ResolveAnswer& answer, const std::optional<SecretSetting>& client_key,
-                                      std::pmr::memory_resource* mem) {
+                                std::pmr::memory_resource* mem) {
   SecretKey key = key_for(answer, client_key);
   std::vector<Source> out;
   for (const ResolvedLevel& level : answer.levels) {

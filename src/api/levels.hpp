@@ -17,6 +17,6 @@ namespace dotenv_run {
 // Throws Error(kExitConfig) for a missing client key, Error(kExitDataError) for a key
 // that does not match, a blob under another key version, or a blob that does not open.
 std::vector<Source> open_levels(const ResolveAnswer& answer, const std::optional<SecretSetting>& client_key,
-                                      std::pmr::memory_resource* mem);
+                                std::pmr::memory_resource* mem);
 
 }  // namespace dotenv_run

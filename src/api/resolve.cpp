@@ -41,30 +41,32 @@ ResolveAnswer answer_of(ApiResponse response, const ApiSettings& settings, const
 // A ULID is case-insensitive, but the API matches ids as it wrote them: in upper case.
 std::string canonical_ulid(std::string_view id) {
   std::string out(id);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; });
   return out;
 }
 
 void check_organization_id(std::string_view org) {
-  const bool ulid = org.size() == 26 && std::all_of(org.begin(), org.end(), is_crockford) && org.front() >= '0' &&
-                    org.front() <= '7';
+  const bool ulid =
+      org.size() == 26 && std::all_of(org.begin(), org.end(), is_crockford) && org.front() >= '0' && org.front() <= '7';
   if (!ulid)
     throw Error(kExitConfig, fmt::format("the organization \"{}\" is not a ULID (26 characters of Crockford base32)",
                                          sanitized(org)));
 }
 
 void check_slug(std::string_view what, std::string_view slug) {
-  static constexpr std::array<std::string_view, 7> kReserved{"projects", "targets", "environments", "secrets",
+  static constexpr std::array<std::string_view, 7> kReserved{"projects", "targets",  "environments", "secrets",
                                                              "key",      "versions", "resolve"};
-  const bool shape_ok = !slug.empty() && slug.size() <= 64 &&
-                        std::all_of(slug.begin(), slug.end(), [](char c) {
-                          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-                        }) &&
-                        slug.front() != '_' && slug.front() != '-';
+  const bool shape_ok =
+      !slug.empty() && slug.size() <= 64 &&
+      std::all_of(slug.begin(), slug.end(),
+                  [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; }) &&
+      slug.front() != '_' && slug.front() != '-';
   if (!shape_ok)
-    throw Error(kExitConfig, fmt::format("the {} \"{}\" is not a valid slug (a lowercase letter or digit, then up to 63 "
-                                         "lowercase letters, digits, '_' or '-')",
-                                         what, sanitized(slug)));
+    throw Error(kExitConfig,
+                fmt::format("the {} \"{}\" is not a valid slug (a lowercase letter or digit, then up to 63 "
+                            "lowercase letters, digits, '_' or '-')",
+                            what, sanitized(slug)));
   if (std::find(kReserved.begin(), kReserved.end(), slug) != kReserved.end())
     throw Error(kExitConfig, fmt::format("the {} \"{}\" is a reserved word, not a slug", what, slug));
 }

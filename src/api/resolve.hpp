@@ -1,4 +1,5 @@
-// The resolve call: checked settings and query, one GET through the ApiClient, and every failure mapped to an exit code.
+// The resolve call: checked settings and query, one GET through the ApiClient, and every failure mapped to an exit
+// code.
 #pragma once
 
 #include <cstddef>
@@ -10,11 +11,11 @@
 
 #include "api/answer.hpp"
 #include "api/client.hpp"
-#include "core/error.hpp"
 #include "api/connection.hpp"
 #include "api/http.hpp"
 #include "api/retry.hpp"
 #include "api/settings.hpp"
+#include "core/error.hpp"
 #include "core/secure_memory.hpp"
 
 namespace dotenv_run {

@@ -4,11 +4,11 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include <time.h>
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <string>
-#include <time.h>
 
 #include "core/sodium.hpp"
 
@@ -16,13 +16,15 @@ namespace dotenv_run {
 
 double backoff_delay(const BackoffPolicy& policy, unsigned retry, double uniform01) {
   // 2^retry overflows nothing below 64; past that the cap has long applied.
-  const double ceiling = std::min(policy.cap_seconds, policy.base_seconds * std::ldexp(1.0, static_cast<int>(std::min(retry, 60u))));
+  const double ceiling =
+      std::min(policy.cap_seconds, policy.base_seconds * std::ldexp(1.0, static_cast<int>(std::min(retry, 60u))));
   return ceiling * std::clamp(uniform01, 0.0, 1.0);
 }
 
 std::optional<double> parse_retry_after(std::string_view value, std::time_t now) {
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' || value.back() == '\n'))
+  while (!value.empty() &&
+         (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' || value.back() == '\n'))
     value.remove_suffix(1);
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -75,9 +77,7 @@ RetryEnvironment system_retry_environment() {
   env.sleep = sleep_for_seconds;
   env.wall_now = [] { return std::time(nullptr); };
   ensure_sodium();  // before any draw: a fixed jitter would synchronise a fleet
-  env.uniform01 = [] {
-    return static_cast<double>(randombytes_random()) / 4294967296.0;
-  };
+  env.uniform01 = [] { return static_cast<double>(randombytes_random()) / 4294967296.0; };
   return env;
 }
 

@@ -13,7 +13,14 @@ namespace dotenv_run {
 // getopt_long codes of the long-only settings options. Each program numbers its own
 // long-only options from kFirstProgramOption; the short ones are their letters.
 enum SettingOption : int {
-  kOptApiUrl = 1000, kOptCaFile, kOptTokenFile, kOptKeyFile, kOptPin, kOptRetryTimeout, kOptConnectTimeout, kOptTimeout,
+  kOptApiUrl = 1000,
+  kOptCaFile,
+  kOptTokenFile,
+  kOptKeyFile,
+  kOptPin,
+  kOptRetryTimeout,
+  kOptConnectTimeout,
+  kOptTimeout,
 };
 inline constexpr int kFirstProgramOption = 1100;
 

@@ -11,10 +11,10 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
-#include "core/error.hpp"
 #include "api/credentials.hpp"
-#include "core/fd.hpp"
 #include "api/http.hpp"
+#include "core/error.hpp"
+#include "core/fd.hpp"
 #include "core/json.hpp"
 #include "core/secret_file.hpp"
 
@@ -37,11 +37,13 @@ struct FileSettings {
 void check_owner(const fs::path& path, const struct stat& st) {
   if (st.st_uid != ::geteuid() && st.st_uid != 0) {
     throw Error(kExitConfig, fmt::format("{}: owned by uid {}, not by you or root; refused, since it could send "
-                                         "the token elsewhere", path.string(), st.st_uid));
+                                         "the token elsewhere",
+                                         path.string(), st.st_uid));
   }
   if ((st.st_mode & 022) != 0) {
     throw Error(kExitConfig, fmt::format("{}: group or others may write it (mode {:04o}); refused, since it could "
-                                         "send the token elsewhere", path.string(), st.st_mode & 07777));
+                                         "send the token elsewhere",
+                                         path.string(), st.st_mode & 07777));
   }
 }
 
@@ -85,18 +87,26 @@ FileSettings read_settings_file(const fs::path& path) {
   for (auto& member : doc.GetObject()) {
     std::string name(member.name.GetString(), member.name.GetStringLength());
     std::optional<std::string>* field = nullptr;
-    if (name == "org") field = &out.org;
-    else if (name == "project") field = &out.project;
-    else if (name == "target") field = &out.target;
-    else if (name == "environment") field = &out.environment;
-    else if (name == "api_url") field = &out.api_url;
-    else if (name == "ca_file") field = &out.ca_file;
+    if (name == "org")
+      field = &out.org;
+    else if (name == "project")
+      field = &out.project;
+    else if (name == "target")
+      field = &out.target;
+    else if (name == "environment")
+      field = &out.environment;
+    else if (name == "api_url")
+      field = &out.api_url;
+    else if (name == "ca_file")
+      field = &out.ca_file;
     else if (name == "token" || name == "key" || name.find("secret") != std::string::npos) {
       throw Error(kExitConfig, fmt::format("{}: \"{}\" must not be in this file: it never holds a secret; "
-                                           "use DOTENV_CLOUD_TOKEN_FILE or a systemd credential", out.path, name));
+                                           "use DOTENV_CLOUD_TOKEN_FILE or a systemd credential",
+                                           out.path, name));
     } else {
       throw Error(kExitConfig, fmt::format("{}: unknown setting \"{}\" (known: org, project, target, environment, "
-                                           "api_url, ca_file)", out.path, name));
+                                           "api_url, ca_file)",
+                                           out.path, name));
     }
     if (!member.value.IsString()) throw Error(kExitConfig, fmt::format("{}: \"{}\" must be a string", out.path, name));
     *field = std::string(member.value.GetString(), member.value.GetStringLength());
@@ -178,8 +188,7 @@ std::optional<SecretSetting> pick_secret(const std::optional<std::string>& flag_
 
 }  // namespace
 
-Settings resolve_settings(const SettingFlags& flags, const Lookup& env, const fs::path& cwd,
-                          std::string_view program) {
+Settings resolve_settings(const SettingFlags& flags, const Lookup& env, const fs::path& cwd, std::string_view program) {
   std::optional<FileSettings> project_file = find_project_file(cwd);
   std::optional<FileSettings> user_config = find_user_config(env);
   auto get = [&](const std::optional<std::string>& flag, std::string_view flag_name, std::string_view env_name,
@@ -209,14 +218,15 @@ Settings resolve_settings(const SettingFlags& flags, const Lookup& env, const fs
   }
   if (s.environment && !s.target) {
     throw Error(kExitConfig, fmt::format("an environment is set ({}) but no target: set --target or "
-                                         "DOTENV_CLOUD_TARGET", s.environment->source));
+                                         "DOTENV_CLOUD_TARGET",
+                                         s.environment->source));
   }
   return s;
 }
 
 void read_credentials(Settings& s, const SettingFlags& flags, const Lookup& env, std::pmr::memory_resource* mem) {
-  s.token = pick_secret(flags.token_file, "--token-file", env, env_names::kToken, "dotenv-cloud-token", "API token",
-                        mem);
+  s.token =
+      pick_secret(flags.token_file, "--token-file", env, env_names::kToken, "dotenv-cloud-token", "API token", mem);
   if (!s.token) {
     if (auto path = credentials_path(env)) {
       if (std::optional<StoredLogin> login = CredentialStore(*path).load(s.api_url.value, mem)) {
@@ -226,8 +236,9 @@ void read_credentials(Settings& s, const SettingFlags& flags, const Lookup& env,
     }
   }
   if (!s.token) {
-    throw Error(kExitConfig, "no API token: run dotenv-cloud login, or set DOTENV_CLOUD_TOKEN_FILE (or "
-                             "DOTENV_CLOUD_TOKEN), --token-file, or a systemd credential named dotenv-cloud-token");
+    throw Error(kExitConfig,
+                "no API token: run dotenv-cloud login, or set DOTENV_CLOUD_TOKEN_FILE (or "
+                "DOTENV_CLOUD_TOKEN), --token-file, or a systemd credential named dotenv-cloud-token");
   }
   s.key = pick_secret(flags.key_file, "--key-file", env, env_names::kKey, "dotenv-cloud-key", "project key", mem);
 }

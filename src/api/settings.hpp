@@ -68,11 +68,11 @@ struct Settings {
   Setting api_url;
   std::optional<Setting> ca_file;
   std::optional<SecretSetting> token;
-  std::optional<SecretSetting> key;  // base64 text of a client-managed project key
+  std::optional<SecretSetting> key;        // base64 text of a client-managed project key
   std::optional<StoredLoginSource> login;  // set when the token is the stored login
-  std::vector<std::string> pins;     // "sha256//<base64>"
+  std::vector<std::string> pins;           // "sha256//<base64>"
   std::optional<double> retry_timeout, connect_timeout, request_timeout, splay;
-  std::string user_agent;            // "<program>/<version>"
+  std::string user_agent;  // "<program>/<version>"
   bool from_cloud() const { return project.has_value(); }
 };
 
@@ -87,8 +87,7 @@ Settings resolve_settings(const SettingFlags& flags, const Lookup& env, const st
 // DOTENV_CLOUD_TOKEN, DOTENV_CLOUD_TOKEN_FILE, the systemd credential) always wins; without
 // one, the stored login of `dotenv-cloud login` for the API URL is used (api/credentials.hpp),
 // its source "stored login <file>" and `login` set.
-void read_credentials(Settings& settings, const SettingFlags& flags, const Lookup& env,
-                      std::pmr::memory_resource* mem);
+void read_credentials(Settings& settings, const SettingFlags& flags, const Lookup& env, std::pmr::memory_resource* mem);
 
 // Lines for -v: one per setting, naming its source and never a secret's value.
 std::vector<std::string> describe_settings(const Settings& settings);

@@ -63,8 +63,8 @@ std::string joined_pins(const std::vector<std::string>& pins) {
         pin.starts_with(kPrefix) ? base64_decode_into(std::string_view(pin).substr(kPrefix.size()), digest)
                                  : std::nullopt;
     if (length != digest.size())
-      throw Error(kExitConfig, fmt::format("the pin \"{}\" is not sha256// followed by the base64 of 32 bytes",
-                                           sanitized(pin)));
+      throw Error(kExitConfig,
+                  fmt::format("the pin \"{}\" is not sha256// followed by the base64 of 32 bytes", sanitized(pin)));
     if (!out.empty()) out += ';';
     out += pin;
   }

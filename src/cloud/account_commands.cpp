@@ -31,19 +31,20 @@ void print_me(const Session& session, const rapidjson::Value& me) {
       organization = fmt::format("{} ({})", cell(it->value, "name"), cell(it->value, "id"));
     }
     const bool scoped = me.HasMember("projects") && me["projects"].IsArray();
-    return write_stdout(render_fields({{"token", cell(me, "name")},
-                                       {"type", "organization token"},
-                                       {"organization", organization},
-                                       {"abilities", cell(me, "abilities")},
-                                       {"projects", scoped ? cell(me, "projects") : "all"},
-                                       {"expires", me.HasMember("expires_at") && me["expires_at"].IsString()
-                                                       ? cell(me, "expires_at") : "never"}}));
+    return write_stdout(render_fields(
+        {{"token", cell(me, "name")},
+         {"type", "organization token"},
+         {"organization", organization},
+         {"abilities", cell(me, "abilities")},
+         {"projects", scoped ? cell(me, "projects") : "all"},
+         {"expires", me.HasMember("expires_at") && me["expires_at"].IsString() ? cell(me, "expires_at") : "never"}}));
   }
   std::vector<std::pair<std::string, std::string>> fields{
       {"user", cell(me, "name")}, {"email", cell(me, "email")}, {"type", "user"}};
   if (auto it = me.FindMember("organizations"); it != me.MemberEnd() && it->value.IsArray()) {
     for (const auto& org : it->value.GetArray()) {
-      fields.emplace_back("organization", fmt::format("{} ({}), {}", cell(org, "name"), cell(org, "id"), cell(org, "role")));
+      fields.emplace_back("organization",
+                          fmt::format("{} ({}), {}", cell(org, "name"), cell(org, "id"), cell(org, "role")));
     }
   }
   write_stdout(render_fields(fields));
@@ -58,8 +59,8 @@ void whoami(Session& session) {
   print_me(session, answer.data());
 }
 
-const std::vector<Field> kOrgFields{{"id", "id"}, {"name", "name"}, {"plan", "plan"}, {"created", "created_at"},
-                                    {"updated", "updated_at"}};
+const std::vector<Field> kOrgFields{
+    {"id", "id"}, {"name", "name"}, {"plan", "plan"}, {"created", "created_at"}, {"updated", "updated_at"}};
 
 void orgs_list(Session& session) {
   print_list(session, fmt::format("{}/organizations", kV1), {"organizations"},
@@ -111,8 +112,8 @@ constexpr Command kCommands[] = {
      "Creates an organization named NAME on the free plan, owned by the user (an organization token cannot).",
      kOptionJson, 1, 1, orgs_create},
     {"orgs show", "", "show the organization (--org, else the token's own)",
-     "Shows the organization given with --org (or DOTENV_CLOUD_ORG), else the organization token's own.",
-     kOptionJson, 0, 0, orgs_show},
+     "Shows the organization given with --org (or DOTENV_CLOUD_ORG), else the organization token's own.", kOptionJson,
+     0, 0, orgs_show},
     {"plans", "", "list the plans and their limits",
      "Lists the plan catalog: each plan's projects, targets per project, environments per target and requests "
      "per minute.",

@@ -21,7 +21,16 @@ namespace {
 
 // The settings options (-o ... --timeout) come from api/setting_options.hpp, shared with dotenv-run.
 enum LongOnly : int {
-  kJson = kFirstProgramOption, kYes, kLimit, kName, kSlug, kClientManaged, kNewKeyFile, kFormat, kReplace, kReveal,
+  kJson = kFirstProgramOption,
+  kYes,
+  kLimit,
+  kName,
+  kSlug,
+  kClientManaged,
+  kNewKeyFile,
+  kFormat,
+  kReplace,
+  kReveal,
   kNoBrowser,
 };
 
@@ -49,9 +58,15 @@ const struct option kLongOptions[] = {
 };
 
 constexpr std::pair<CommandOption, std::string_view> kCommandOptionNames[] = {
-    {kOptionJson, "--json"}, {kOptionYes, "--yes"}, {kOptionLimit, "--limit"}, {kOptionName, "--name"},
-    {kOptionSlug, "--slug"}, {kOptionClientManaged, "--client-managed"}, {kOptionNewKeyFile, "--new-key-file"},
-    {kOptionFormat, "--format"}, {kOptionReplace, "--replace"},
+    {kOptionJson, "--json"},
+    {kOptionYes, "--yes"},
+    {kOptionLimit, "--limit"},
+    {kOptionName, "--name"},
+    {kOptionSlug, "--slug"},
+    {kOptionClientManaged, "--client-managed"},
+    {kOptionNewKeyFile, "--new-key-file"},
+    {kOptionFormat, "--format"},
+    {kOptionReplace, "--replace"},
     {kOptionReveal, "--reveal"},
     {kOptionNoBrowser, "--no-browser"},
 };
@@ -88,17 +103,50 @@ std::string parse_format(const char* text) {
 void apply_option(CommandLine& line, int c, const char* arg) {
   if (apply_setting_option(line.settings, c, arg, "dotenv-cloud")) return;
   switch (c) {
-    case kJson: line.json = true; line.given |= kOptionJson; break;
-    case kYes: line.yes = true; line.given |= kOptionYes; break;
-    case kLimit: line.limit = parse_limit(arg); line.given |= kOptionLimit; break;
-    case kName: line.name = arg; line.given |= kOptionName; break;
-    case kSlug: line.slug = arg; line.given |= kOptionSlug; break;
-    case kClientManaged: line.client_managed = true; line.given |= kOptionClientManaged; break;
-    case kNewKeyFile: line.new_key_file = arg; line.given |= kOptionNewKeyFile; break;
-    case kFormat: line.format = parse_format(arg); line.given |= kOptionFormat; break;
-    case kReplace: line.replace = true; line.given |= kOptionReplace; break;
-    case kReveal: line.reveal = true; line.given |= kOptionReveal; break;
-    case kNoBrowser: line.no_browser = true; line.given |= kOptionNoBrowser; break;
+    case kJson:
+      line.json = true;
+      line.given |= kOptionJson;
+      break;
+    case kYes:
+      line.yes = true;
+      line.given |= kOptionYes;
+      break;
+    case kLimit:
+      line.limit = parse_limit(arg);
+      line.given |= kOptionLimit;
+      break;
+    case kName:
+      line.name = arg;
+      line.given |= kOptionName;
+      break;
+    case kSlug:
+      line.slug = arg;
+      line.given |= kOptionSlug;
+      break;
+    case kClientManaged:
+      line.client_managed = true;
+      line.given |= kOptionClientManaged;
+      break;
+    case kNewKeyFile:
+      line.new_key_file = arg;
+      line.given |= kOptionNewKeyFile;
+      break;
+    case kFormat:
+      line.format = parse_format(arg);
+      line.given |= kOptionFormat;
+      break;
+    case kReplace:
+      line.replace = true;
+      line.given |= kOptionReplace;
+      break;
+    case kReveal:
+      line.reveal = true;
+      line.given |= kOptionReveal;
+      break;
+    case kNoBrowser:
+      line.no_browser = true;
+      line.given |= kOptionNoBrowser;
+      break;
     case 'v': ++line.verbose; break;
     case 'h': line.help = true; break;
     case 'V': line.version = true; break;

@@ -12,11 +12,14 @@ namespace dotenv_run {
 
 namespace {
 
-void append(std::vector<Command>& out, std::span<const Command> group) { out.insert(out.end(), group.begin(), group.end()); }
+void append(std::vector<Command>& out, std::span<const Command> group) {
+  out.insert(out.end(), group.begin(), group.end());
+}
 
 Error usage(const std::string& message, std::string_view help_topic = {}) {
-  return Error(kExitUsage, fmt::format("{} (see dotenv-cloud {})", message,
-                                       help_topic.empty() ? std::string("--help") : fmt::format("help {}", help_topic)));
+  return Error(kExitUsage,
+               fmt::format("{} (see dotenv-cloud {})", message,
+                           help_topic.empty() ? std::string("--help") : fmt::format("help {}", help_topic)));
 }
 
 std::string_view first_word(std::string_view name) { return name.substr(0, name.find(' ')); }
@@ -51,7 +54,8 @@ const Command& find_command(const std::vector<std::string>& words) {
   }
   std::vector<std::string_view> verbs;
   for (const Command& command : table) {
-    if (name_words(command) == 2 && first_word(command.name) == words[0]) verbs.push_back(command.name.substr(words[0].size() + 1));
+    if (name_words(command) == 2 && first_word(command.name) == words[0])
+      verbs.push_back(command.name.substr(words[0].size() + 1));
   }
   if (verbs.empty()) throw usage(fmt::format("unknown command '{}'", sanitized(words[0])));
   const std::string known = fmt::format("{}", fmt::join(verbs, ", "));

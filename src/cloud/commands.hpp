@@ -23,12 +23,12 @@ struct Command {
 };
 
 // The commands of each group, in help order. Each group lives in its own file.
-std::span<const Command> account_commands();  // account_commands.cpp: whoami, orgs, plans
-std::span<const Command> level_commands();    // level_commands.cpp: projects, targets, environments
-std::span<const Command> secrets_commands();  // secrets_commands.cpp: secrets get|set|import|unset|edit|clear
-std::span<const Command> versions_commands(); // versions_commands.cpp: versions list|show|diff|restore|delete|purge
-std::span<const Command> key_commands();      // key_commands.cpp: key show|history|rotate|verify
-std::span<const Command> login_commands();    // login_commands.cpp: login, logout
+std::span<const Command> account_commands();   // account_commands.cpp: whoami, orgs, plans
+std::span<const Command> level_commands();     // level_commands.cpp: projects, targets, environments
+std::span<const Command> secrets_commands();   // secrets_commands.cpp: secrets get|set|import|unset|edit|clear
+std::span<const Command> versions_commands();  // versions_commands.cpp: versions list|show|diff|restore|delete|purge
+std::span<const Command> key_commands();       // key_commands.cpp: key show|history|rotate|verify
+std::span<const Command> login_commands();     // login_commands.cpp: login, logout
 
 // Every command, in help order.
 const std::vector<Command>& commands();

@@ -51,7 +51,8 @@ void wipe_and_remove(int dir_fd, const char* name) {
     if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
       static const char zeros[4096] = {};
       for (off_t done = 0; done < st.st_size;) {
-        const ssize_t n = ::write(fd, zeros, static_cast<std::size_t>(std::min<off_t>(st.st_size - done, sizeof zeros)));
+        const ssize_t n =
+            ::write(fd, zeros, static_cast<std::size_t>(std::min<off_t>(st.st_size - done, sizeof zeros)));
         if (n <= 0) break;
         done += n;
       }
@@ -158,8 +159,8 @@ RamScratch::RamScratch(const std::optional<std::string>& runtime_dir, std::strin
   if (pattern.size() >= PATH_MAX) throw Error(kExitConfig, "the RAM directory's path is too long");
   SignalsHeld held;
   if (::mkdtemp(pattern.data()) == nullptr)
-    throw Error(kExitConfig, fmt::format("cannot create a directory in {}: {}", sanitized(pattern.substr(0, pattern.rfind('/'))),
-                                         std::strerror(errno)));
+    throw Error(kExitConfig, fmt::format("cannot create a directory in {}: {}",
+                                         sanitized(pattern.substr(0, pattern.rfind('/'))), std::strerror(errno)));
   dir_path_ = pattern;
   dir_fd_.reset(::open(dir_path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   struct stat st {};
@@ -171,7 +172,8 @@ RamScratch::RamScratch(const std::optional<std::string>& runtime_dir, std::strin
   g_dir_fd = dir_fd_.get();
   install_handlers();
   file_path_ = dir_path_ + "/" + file_name_;
-  const int fd = ::openat(dir_fd_.get(), file_name_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  const int fd =
+      ::openat(dir_fd_.get(), file_name_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
     const int error = errno;
     remove_scratch();
@@ -204,15 +206,16 @@ SecretString RamScratch::read(std::pmr::memory_resource* mem) const {
   UniqueFd fd(::openat(dir_fd_.get(), file_name_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
   struct stat st {};
   if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
-    throw Error(kExitDataError, fmt::format("the edited file {} is gone or is not a regular file; nothing was changed",
-                                            file_path_));
+    throw Error(kExitDataError,
+                fmt::format("the edited file {} is gone or is not a regular file; nothing was changed", file_path_));
   return read_all(fd.get(), "the edited file", kMaxPlaintextBytes, mem);
 }
 
 void run_editor(std::string_view editor, const std::string& path) {
   const std::string script = fmt::format("{} \"$@\"", editor);
   const std::string name(editor);
-  struct sigaction ignore {}, old_int {}, old_quit {};
+  struct sigaction ignore {
+  }, old_int{}, old_quit{};
   ignore.sa_handler = SIG_IGN;
   sigemptyset(&ignore.sa_mask);
   pid_t pid = 0;
@@ -257,7 +260,8 @@ void run_editor(std::string_view editor, const std::string& path) {
     throw Error(kExitCannotExecute,
                 fmt::format("the editor {} was killed by signal {}; nothing was changed", shown, code - 128));
   if (code != 0)
-    throw Error(kExitCannotExecute, fmt::format("the editor {} exited with status {}; nothing was changed", shown, code));
+    throw Error(kExitCannotExecute,
+                fmt::format("the editor {} exited with status {}; nothing was changed", shown, code));
 }
 
 }  // namespace dotenv_run

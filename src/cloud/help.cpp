@@ -100,7 +100,8 @@ std::string wrapped(std::string_view text, std::size_t width = 78) {
 }
 
 std::string one_command(const Command& command) {
-  std::string out = fmt::format("Usage: dotenv-cloud [OPTIONS] {}\n\n{}", usage_line(command), wrapped(command.details));
+  std::string out =
+      fmt::format("Usage: dotenv-cloud [OPTIONS] {}\n\n{}", usage_line(command), wrapped(command.details));
   std::vector<std::string_view> names;
   for (CommandOption option : all_command_options()) {
     if ((command.options & option) != 0) names.push_back(command_option_name(option));
@@ -126,7 +127,8 @@ std::string command_help(const std::vector<std::string>& words) {
   for (const Command& command : commands()) {
     const std::size_t n = name_words(command);
     if (n == 1 && command.name == words[0]) return one_command(command);
-    if (n == 2 && words.size() >= 2 && command.name == fmt::format("{} {}", words[0], words[1])) return one_command(command);
+    if (n == 2 && words.size() >= 2 && command.name == fmt::format("{} {}", words[0], words[1]))
+      return one_command(command);
     if (n == 2 && command.name.substr(0, command.name.find(' ')) == words[0]) group += listing(command);
   }
   if (!group.empty() && words.size() == 1) return fmt::format("Commands of {}:\n{}", words[0], group);

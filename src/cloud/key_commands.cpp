@@ -73,7 +73,8 @@ void show(Session& session) {
   const ProjectKey key = read_project_key(session.client(), session.org(), project, session.memory());
   if (reveal && key.client_managed) {
     throw Error(kExitUsage, fmt::format("project {} is client-managed: the server never has its key, so there is "
-                                        "nothing to --reveal", project));
+                                        "nothing to --reveal",
+                                        project));
   }
   if (session.line().json) {
     rapidjson::StringBuffer buffer;
@@ -120,7 +121,8 @@ void history(Session& session) {
   std::vector<std::vector<std::string>> rows;
   for (const KeyVersion& entry : entries) {
     rows.push_back({std::to_string(entry.version), std::string(entry.retired_at.empty() ? "current" : "retired"),
-                    sanitized(entry.created_at), entry.retired_at.empty() ? std::string("-") : sanitized(entry.retired_at),
+                    sanitized(entry.created_at),
+                    entry.retired_at.empty() ? std::string("-") : sanitized(entry.retired_at),
                     entry.key ? key_fingerprint(*entry.key) : std::string("-")});
   }
   write_stdout(render_table({"VERSION", "STATE", "CREATED", "RETIRED", "FINGERPRINT"}, rows));
@@ -129,7 +131,8 @@ void history(Session& session) {
 void rotate_server_key(Session& session, const std::string& project, unsigned before) {
   if (session.line().new_key_file) {
     throw Error(kExitUsage, fmt::format("project {} is server-managed: the server makes the new key, so "
-                                        "--new-key-file does not apply", project));
+                                        "--new-key-file does not apply",
+                                        project));
   }
   ApiRequest request;
   request.method = Method::kPost;
@@ -148,10 +151,11 @@ void rotate_server_key(Session& session, const std::string& project, unsigned be
   }
   const DataAnswer answer(std::move(response), "POST " + request.path);
   if (session.line().json) return write_stdout(json_line(answer.data()));
-  write_stdout(fmt::format("project {}: the key is now version {} ({} level{} re-sealed); backups stay under their "
-                           "key versions and still restore\n",
-                           project, cell(answer.data(), "version"), cell(answer.data(), "reencrypted_levels"),
-                           cell(answer.data(), "reencrypted_levels") == "1" ? "" : "s"));
+  write_stdout(
+      fmt::format("project {}: the key is now version {} ({} level{} re-sealed); backups stay under their "
+                  "key versions and still restore\n",
+                  project, cell(answer.data(), "version"), cell(answer.data(), "reencrypted_levels"),
+                  cell(answer.data(), "reencrypted_levels") == "1" ? "" : "s"));
 }
 
 void rotate(Session& session) {

@@ -74,7 +74,8 @@ void report_verification(const VerifyReport& report, const std::string& project,
     writer.Uint64(report.backups);
     writer.Key("problems");
     writer.StartArray();
-    for (const std::string& problem : report.problems) writer.String(problem.c_str(), static_cast<rapidjson::SizeType>(problem.size()));
+    for (const std::string& problem : report.problems)
+      writer.String(problem.c_str(), static_cast<rapidjson::SizeType>(problem.size()));
     writer.EndArray();
     writer.EndObject();
     write_stdout(std::string(buffer.GetString(), buffer.GetSize()) + "\n");
@@ -86,11 +87,11 @@ void report_verification(const VerifyReport& report, const std::string& project,
     write_stdout(out);
   }
   if (!report.problems.empty()) {
-    throw Error(kExitDataError, fmt::format("project {}: {} blob{} do{} not open with the key {} need{}", project,
-                                            report.problems.size(), report.problems.size() == 1 ? "" : "s",
-                                            report.problems.size() == 1 ? "es" : "", 
-                                            report.problems.size() == 1 ? "it" : "they",
-                                            report.problems.size() == 1 ? "s" : ""));
+    throw Error(
+        kExitDataError,
+        fmt::format("project {}: {} blob{} do{} not open with the key {} need{}", project, report.problems.size(),
+                    report.problems.size() == 1 ? "" : "s", report.problems.size() == 1 ? "es" : "",
+                    report.problems.size() == 1 ? "it" : "they", report.problems.size() == 1 ? "s" : ""));
   }
 }
 

@@ -25,8 +25,7 @@ std::optional<std::string> open_problem(const std::string& blob, const KeyRing& 
                                         const std::string& level_id, const std::string& what);
 
 // Reads every level of the project and every backup of each (one GET per blob) and opens each.
-VerifyReport verify_project(ApiClient& client, const std::string& org, const std::string& project,
-                            const KeyRing& keys);
+VerifyReport verify_project(ApiClient& client, const std::string& org, const std::string& project, const KeyRing& keys);
 
 // Prints the report (a line per problem, then a summary; or JSON) and throws Error(kExitDataError)
 // when anything does not open.

@@ -133,7 +133,8 @@ std::string seal_checked(std::string_view text, const SecretKey& key, unsigned k
   std::string blob = seal_blob(text, key, key_version, org, level_id);
   const SecretString again = open_blob(blob, key, org, level_id, what, mem);
   if (again.size() != text.size() || sodium_memcmp(again.data(), text.data(), text.size()) != 0) {
-    throw Error(kExitSoftware, fmt::format("{}: the new blob does not open to the text sealed; nothing was sent", what));
+    throw Error(kExitSoftware,
+                fmt::format("{}: the new blob does not open to the text sealed; nothing was sent", what));
   }
   return blob;
 }

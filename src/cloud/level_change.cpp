@@ -48,8 +48,8 @@ void LevelEditor::after_conflict(unsigned retry, const std::string& line) {
   const double ceiling = std::min(policy_.cap_seconds, policy_.base_seconds * std::ldexp(1.0, static_cast<int>(retry)));
   const double wait = ceiling * environment_.uniform01();
   if (notice_) {
-    notice_(fmt::format("{} was changed by someone else; reading it again in {:.1f} s (attempt {})", ref_.name(),
-                        wait, retry + 2));
+    notice_(fmt::format("{} was changed by someone else; reading it again in {:.1f} s (attempt {})", ref_.name(), wait,
+                        retry + 2));
   }
   environment_.sleep(wait);
 }
@@ -67,8 +67,7 @@ ChangeResult LevelEditor::apply(const LevelEdit& edit) {
     const SealingKey& k = key();
     const std::string blob = seal_level(*next, ref_, current.state.id, k.key, k.version, mem_);
     ++result.attempts;
-    WriteResult written =
-        put_level(client_, ref_, blob, k.version, current.state.base_version(), k.proof, mem_);
+    WriteResult written = put_level(client_, ref_, blob, k.version, current.state.base_version(), k.proof, mem_);
     if (!written.conflict) {
       result.changed = true;
       result.version = written.state.base_version();

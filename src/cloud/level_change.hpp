@@ -33,9 +33,9 @@ struct ConflictPolicy {
 };
 
 struct ChangeResult {
-  bool changed = false;     // false: the change found nothing to do, nothing was sent
+  bool changed = false;       // false: the change found nothing to do, nothing was sent
   std::uint64_t version = 0;  // the level's version after the write (or as read, when unchanged)
-  unsigned attempts = 0;    // writes sent (1 without a conflict)
+  unsigned attempts = 0;      // writes sent (1 without a conflict)
 };
 
 // The current text of a level and what it was read at: for commands that show it, and for
@@ -52,8 +52,7 @@ class LevelEditor {
   // gives the waits between conflicting attempts (sleep, uniform01); `notice` gets one line
   // per retry (never a value). Every plaintext lives in `mem`.
   LevelEditor(ApiClient& client, LevelRef ref, const std::optional<SecretSetting>& client_key,
-              RetryEnvironment environment, Notice notice, std::pmr::memory_resource* mem,
-              ConflictPolicy policy = {});
+              RetryEnvironment environment, Notice notice, std::pmr::memory_resource* mem, ConflictPolicy policy = {});
 
   const LevelRef& ref() const { return ref_; }
 

@@ -58,7 +58,10 @@ std::string slug_argument(const Session& session, const Kind& kind) {
 
 std::vector<Column> columns_of(const Kind& kind) {
   if (kind.depth == 0) {
-    return {{"SLUG", "slug"}, {"NAME", "name"}, {"ENCRYPTION", "encryption"}, {"KEY", "key_version"},
+    return {{"SLUG", "slug"},
+            {"NAME", "name"},
+            {"ENCRYPTION", "encryption"},
+            {"KEY", "key_version"},
             {"UPDATED", "updated_at"}};
   }
   return {{"SLUG", "slug"}, {"NAME", "name"}, {"UPDATED", "updated_at"}};
@@ -119,8 +122,8 @@ void update(Session& session) {
   const std::string slug = slug_argument(session, K);
   const CommandLine& line = session.line();
   if (!line.slug && !line.name) {
-    throw Error(kExitUsage, fmt::format("nothing to change: give --slug or --name (see dotenv-cloud help {} update)",
-                                        K.many));
+    throw Error(kExitUsage,
+                fmt::format("nothing to change: give --slug or --name (see dotenv-cloud help {} update)", K.many));
   }
   JsonBody body;
   if (line.slug) body.field("slug", *line.slug);
@@ -157,8 +160,8 @@ constexpr unsigned kCreate = kOptionJson | kOptionName;
 constexpr unsigned kUpdate = kOptionJson | kOptionName | kOptionSlug;
 
 constexpr Command kCommands[] = {
-    {"projects list", "", "list the organization's projects", "Lists the projects of the organization (--org).",
-     kList, 0, 0, list<kProject>},
+    {"projects list", "", "list the organization's projects", "Lists the projects of the organization (--org).", kList,
+     0, 0, list<kProject>},
     {"projects show", "SLUG", "show one project", "Shows the project SLUG: its id, name, encryption and key version.",
      kRead, 1, 1, show<kProject>},
     {"projects create", "SLUG [--name NAME] [--client-managed --new-key-file FILE]", "create a project",
@@ -179,8 +182,7 @@ constexpr Command kCommands[] = {
     {"targets create", "SLUG [--name NAME]", "create a target (-p)",
      "Creates the target SLUG (named NAME, else SLUG) in the project (--project).", kCreate, 1, 1, create<kTarget>},
     {"targets update", "SLUG [--slug NEW] [--name NAME]", "rename a target (-p)",
-     "Changes the slug and/or the name of the target SLUG of the project (--project).", kUpdate, 1, 1,
-     update<kTarget>},
+     "Changes the slug and/or the name of the target SLUG of the project (--project).", kUpdate, 1, 1, update<kTarget>},
     {"targets delete", "SLUG", "delete a target and everything in it (-p)",
      "Deletes the target SLUG of the project (--project) with its environments, secrets and backups. Asks first on "
      "a terminal; elsewhere needs --yes.",

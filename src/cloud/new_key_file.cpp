@@ -19,18 +19,19 @@ NewKeyFile::NewKeyFile(std::string path) : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd_ < 0 && errno == EEXIST) {
     throw Error(kExitUsage, fmt::format("--new-key-file {}: already exists; refusing to overwrite it (choose a new "
-                                        "file, or move that one away)", sanitized(path_)));
+                                        "file, or move that one away)",
+                                        sanitized(path_)));
   }
   if (fd_ < 0) {
-    throw Error(kExitConfig, fmt::format("--new-key-file {}: cannot be created: {}", sanitized(path_),
-                                         std::strerror(errno)));
+    throw Error(kExitConfig,
+                fmt::format("--new-key-file {}: cannot be created: {}", sanitized(path_), std::strerror(errno)));
   }
   // The umask can only have removed bits; make it exactly owner read and write.
   if (::fchmod(fd_, 0600) != 0) {
     const int saved = errno;
     discard();
-    throw Error(kExitConfig, fmt::format("--new-key-file {}: cannot set mode 0600: {}", sanitized(path_),
-                                         std::strerror(saved)));
+    throw Error(kExitConfig,
+                fmt::format("--new-key-file {}: cannot set mode 0600: {}", sanitized(path_), std::strerror(saved)));
   }
 }
 

@@ -24,17 +24,16 @@ std::optional<std::size_t> total_of(const DataAnswer& answer) {
 
 }  // namespace
 
-void for_each_item(ApiClient& client, const std::string& path, const Subject& subject,
-                   std::optional<std::size_t> limit, std::pmr::memory_resource* mem,
-                   const std::function<void(const rapidjson::Value&)>& each) {
+void for_each_item(ApiClient& client, const std::string& path, const Subject& subject, std::optional<std::size_t> limit,
+                   std::pmr::memory_resource* mem, const std::function<void(const rapidjson::Value&)>& each) {
   const std::size_t per_page = std::min(kPageSize, limit.value_or(kPageSize));
   std::size_t seen = 0;
   for (std::size_t page = 1;; ++page) {
     const std::string what = fmt::format("GET {}", path);
     if (page > kMaxPages) malformed_answer(what, fmt::format("the list goes on past {} pages", kMaxPages));
     ApiRequest request;
-    request.path = fmt::format("{}{}page={}&per_page={}", path, path.find('?') == std::string::npos ? '?' : '&',
-                               page, per_page);
+    request.path =
+        fmt::format("{}{}page={}&per_page={}", path, path.find('?') == std::string::npos ? '?' : '&', page, per_page);
     request.subject = subject;
     const DataAnswer answer(client.send(request, mem), what);
     if (!answer.data().IsArray()) malformed_answer(what, "\"data\" is not a list");

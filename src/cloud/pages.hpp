@@ -18,8 +18,7 @@ inline constexpr std::size_t kPageSize = 100;  // the API's largest per_page
 // GETs `path` page after page (per_page 100, or the limit when smaller) and calls `each`
 // for every item, in order, until a page is empty or short, `meta.total` items were seen,
 // or `limit` items were given. Error(kExitUnavailable) for a page that is not a list.
-void for_each_item(ApiClient& client, const std::string& path, const Subject& subject,
-                   std::optional<std::size_t> limit, std::pmr::memory_resource* mem,
-                   const std::function<void(const rapidjson::Value&)>& each);
+void for_each_item(ApiClient& client, const std::string& path, const Subject& subject, std::optional<std::size_t> limit,
+                   std::pmr::memory_resource* mem, const std::function<void(const rapidjson::Value&)>& each);
 
 }  // namespace dotenv_run

@@ -59,13 +59,14 @@ void create_client_managed_project(Session& session, const std::string& path, co
     sent = true;
     const DataAnswer answer(client.send(request, session.memory()), fmt::format("POST {}", path));
     if (session.line().json) return write_stdout(json_line(answer.data()));
-    write_stdout(fmt::format("created {} ({}), client-managed; its key is in {}\n", subject,
-                             cell(answer.data(), "id"), sanitized(key_file.path())));
+    write_stdout(fmt::format("created {} ({}), client-managed; its key is in {}\n", subject, cell(answer.data(), "id"),
+                             sanitized(key_file.path())));
   } catch (const Error& e) {
     // One line still: what happened to the key file is said in the error itself.
     if (!sent || certainly_refused(e.code())) {
       key_file.discard();
-      throw Error(e.code(), fmt::format("{} (removed {}: no project uses its key)", e.what(), sanitized(key_file.path())));
+      throw Error(e.code(),
+                  fmt::format("{} (removed {}: no project uses its key)", e.what(), sanitized(key_file.path())));
     }
     throw Error(e.code(), fmt::format("{} (kept {}: the project may have been created with its key)", e.what(),
                                       sanitized(key_file.path())));

@@ -57,9 +57,10 @@ std::optional<KeyProof> key_proof_of(const rapidjson::Value& value) {
   const rapidjson::Value* iterations = member(value, "iterations");
   if (iterations == nullptr || !iterations->IsUint64()) return std::nullopt;
   // Clamped, so that no cast wraps a huge count into an acceptable one (key_matches_proof refuses it).
-  KeyProof proof{text_member(value, "algorithm"),
-                 static_cast<unsigned long>(std::min<std::uint64_t>(iterations->GetUint64(), kKeyProofMaxIterations + 1)),
-                 text_member(value, "salt"), text_member(value, "proof")};
+  KeyProof proof{
+      text_member(value, "algorithm"),
+      static_cast<unsigned long>(std::min<std::uint64_t>(iterations->GetUint64(), kKeyProofMaxIterations + 1)),
+      text_member(value, "salt"), text_member(value, "proof")};
   if (proof.algorithm.empty() || proof.salt_b64.empty() || proof.proof_b64.empty()) return std::nullopt;
   return proof;
 }
@@ -147,8 +148,8 @@ KeyRing project_keys(ApiClient& client, const std::string& org, const std::strin
       return keys;
     }
   }
-  throw Error(kExitDataError, fmt::format("the key from {} is none of the key versions of project {}", setting->source,
-                                          project));
+  throw Error(kExitDataError,
+              fmt::format("the key from {} is none of the key versions of project {}", setting->source, project));
 }
 
 std::string key_fingerprint(const SecretKey& key) {
@@ -160,6 +161,8 @@ std::string key_fingerprint(const SecretKey& key) {
   return fmt::format("sha256:{}", hex);
 }
 
-bool same_key(const SecretKey& a, const SecretKey& b) { return sodium_memcmp(a.data(), b.data(), SecretKey::size) == 0; }
+bool same_key(const SecretKey& a, const SecretKey& b) {
+  return sodium_memcmp(a.data(), b.data(), SecretKey::size) == 0;
+}
 
 }  // namespace dotenv_run

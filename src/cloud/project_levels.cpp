@@ -44,8 +44,8 @@ std::vector<LevelRef> project_levels(ApiClient& client, const std::string& org, 
   const std::string base = project_path(org, project);
   for (const std::string& target : slugs(client, base + "/targets", "project " + project, mem)) {
     out.push_back(LevelRef{org, project, target, {}});
-    for (const std::string& environment : slugs(client, fmt::format("{}/{}/environments", base, url_escaped(target)),
-                                                out.back().name(), mem)) {
+    for (const std::string& environment :
+         slugs(client, fmt::format("{}/{}/environments", base, url_escaped(target)), out.back().name(), mem)) {
       out.push_back(LevelRef{org, project, target, environment});
     }
   }
@@ -56,9 +56,7 @@ std::string backups_path(const std::string& org) {
   return fmt::format("/api/v1/{}/secrets/versions", url_escaped(org));
 }
 
-std::string Backup::name() const {
-  return fmt::format("backup {} (version {}) of {}", id, version, ref.name());
-}
+std::string Backup::name() const { return fmt::format("backup {} (version {}) of {}", id, version, ref.name()); }
 
 Backup backup_of(const rapidjson::Value& item, const std::string& org, const std::string& what) {
   if (!item.IsObject()) malformed_answer(what, "a version that is not an object");
@@ -67,8 +65,10 @@ Backup backup_of(const rapidjson::Value& item, const std::string& org, const std
   backup.level_id = std::string(*string_field(item, "level_id", what));
   std::optional<std::string> project = slug_field(item, "project", what);
   if (!project) malformed_answer(what, "a version without a project");
-  backup.ref = LevelRef{org, std::move(*project), slug_field(item, "target", what), slug_field(item, "environment", what)};
-  if (backup.ref.environment && !backup.ref.target) malformed_answer(what, "a version of an environment without a target");
+  backup.ref =
+      LevelRef{org, std::move(*project), slug_field(item, "target", what), slug_field(item, "environment", what)};
+  if (backup.ref.environment && !backup.ref.target)
+    malformed_answer(what, "a version of an environment without a target");
   const auto version = count_field(item, "version", what, std::numeric_limits<std::uint64_t>::max());
   const auto key_version = count_field(item, "key_version", what, std::numeric_limits<unsigned>::max());
   if (!version) malformed_answer(what, "a version without its version");

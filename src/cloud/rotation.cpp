@@ -200,8 +200,10 @@ std::string reencrypt_levels(const Rotation& r, const SecretKey& old_key, const 
     const bool changed = (response.status == 409 && fields.error == "version_conflict") ||
                          (response.status == 422 && fields.first_field == "levels");
     if (!changed) throw refused(response, r, scratch.resource());
-    r.session.notice(fmt::format("project {}: a level changed during the rotation; reading the levels again "
-                                 "(attempt {} of {})", r.project, attempt + 1, kAttempts));
+    r.session.notice(
+        fmt::format("project {}: a level changed during the rotation; reading the levels again "
+                    "(attempt {} of {})",
+                    r.project, attempt + 1, kAttempts));
     if (attempt < kAttempts) jitter();
   }
   throw Error(kExitTempFail, fmt::format("project {}: the levels kept changing during the rotation ({} attempts); "
@@ -211,7 +213,7 @@ std::string reencrypt_levels(const Rotation& r, const SecretKey& old_key, const 
 
 struct BackupWork {
   std::vector<std::pair<std::string, std::string>> items;  // id, new blob
-  std::vector<std::string> left;                            // backups left as they are, with why
+  std::vector<std::string> left;                           // backups left as they are, with why
 };
 
 // Step 4, one pass: what to re-seal and what to leave, from the retired backups as listed now.
@@ -223,8 +225,8 @@ BackupWork plan_backups(const std::vector<Backup>& retired, unsigned old_version
     progress.update(i, retired.size());
     const Backup& b = retired[i];
     if (b.key_version != old_version || old_key == nullptr) {
-      work.left.push_back(fmt::format("{} is under key version {}, not the old key's {}", b.name(), b.key_version,
-                                      old_version));
+      work.left.push_back(
+          fmt::format("{} is under key version {}, not the old key's {}", b.name(), b.key_version, old_version));
       continue;
     }
     SecretArena plain(4096);
@@ -236,7 +238,8 @@ BackupWork plan_backups(const std::vector<Backup>& retired, unsigned old_version
       work.left.push_back(fmt::format("{} (the old key does not open it)", e.what()));
       continue;
     }
-    work.items.emplace_back(b.id, seal_checked(text, new_key, current, b.ref.org, b.level_id, b.name(), plain.resource()));
+    work.items.emplace_back(b.id,
+                            seal_checked(text, new_key, current, b.ref.org, b.level_id, b.name(), plain.resource()));
   }
   progress.update(retired.size(), retired.size());
   return work;
@@ -305,8 +308,9 @@ std::vector<std::string> reencrypt_backups(const Rotation& r, const SecretKey* o
              (end == start || bytes + work.items[end].second.size() <= kBatchBytes)) {
         bytes += work.items[end++].second.size();
       }
-      const std::vector<std::pair<std::string, std::string>> batch(work.items.begin() + static_cast<std::ptrdiff_t>(start),
-                                                                   work.items.begin() + static_cast<std::ptrdiff_t>(end));
+      const std::vector<std::pair<std::string, std::string>> batch(
+          work.items.begin() + static_cast<std::ptrdiff_t>(start),
+          work.items.begin() + static_cast<std::ptrdiff_t>(end));
       if (post_batch(r, batch, current, proof)) {
         done += batch.size();
         start = end;
@@ -321,12 +325,15 @@ std::vector<std::string> reencrypt_backups(const Rotation& r, const SecretKey* o
       }
       return work.left;
     }
-    r.session.notice(fmt::format("project {}: the backups changed during the rotation; reading them again "
-                                 "(attempt {} of {})", r.project, attempt + 1, kAttempts));
+    r.session.notice(
+        fmt::format("project {}: the backups changed during the rotation; reading them again "
+                    "(attempt {} of {})",
+                    r.project, attempt + 1, kAttempts));
     if (attempt < kAttempts) jitter();
   }
   throw Error(kExitTempFail, fmt::format("project {}: the backups kept changing during the rotation ({} attempts): "
-                                         "run the command again", r.project, kAttempts));
+                                         "run the command again",
+                                         r.project, kAttempts));
 }
 
 // Does any retired backup still need OLD (is under the version just before the current one)?
@@ -363,9 +370,10 @@ void finish(const Rotation& r, const SecretKey* old_key, const SecretKey& new_ke
   }
   const std::vector<std::string> left = reencrypt_backups(r, old_key, new_key, current, proof);
   for (const std::string& line : left) write_stdout(fmt::format("left as it is: {}\n", line));
-  write_stdout(fmt::format("project {}: everything the old key opened is now under key version {} (the key in {}); "
-                           "the old key is no longer needed and can be destroyed\n",
-                           r.project, current, sanitized(r.new_path)));
+  write_stdout(
+      fmt::format("project {}: everything the old key opened is now under key version {} (the key in {}); "
+                  "the old key is no longer needed and can be destroyed\n",
+                  r.project, current, sanitized(r.new_path)));
   KeyRing keys;
   SecretArena scratch;
   keys.add(current, read_new_key(r.new_path, scratch.resource()));
@@ -377,8 +385,9 @@ void finish(const Rotation& r, const SecretKey* old_key, const SecretKey& new_ke
 void rotate_client_key(Session& session, const std::string& project, const ProjectKey& key) {
   const std::optional<std::string>& new_path = session.line().new_key_file;
   if (!new_path) {
-    throw Error(kExitUsage, "a client-managed key is rotated with --key-file OLD --new-key-file NEW (see dotenv-cloud "
-                            "help key rotate)");
+    throw Error(kExitUsage,
+                "a client-managed key is rotated with --key-file OLD --new-key-file NEW (see dotenv-cloud "
+                "help key rotate)");
   }
   Rotation r{session, session.client(), session.org(), project, *new_path};
   SecretArena arena;
@@ -399,8 +408,10 @@ void rotate_client_key(Session& session, const std::string& project, const Proje
   }
   if (new_key && key_matches_proof(*new_key, *current.proof)) {
     if (!backups_need_old(r, current.version)) {
-      write_stdout(fmt::format("project {}: the rotation is already done: the levels are under key version {} (the "
-                               "key in {})\n", project, current.version, sanitized(r.new_path)));
+      write_stdout(
+          fmt::format("project {}: the rotation is already done: the levels are under key version {} (the "
+                      "key in {})\n",
+                      project, current.version, sanitized(r.new_path)));
     }
     return finish(r, nullptr, *new_key, current.version, current.proof->proof_b64);
   }
@@ -414,14 +425,16 @@ void rotate_client_key(Session& session, const std::string& project, const Proje
   }
   if (new_problem) {
     throw Error(kExitConfig, fmt::format("{}; the project is still under the old key, so nothing needs that file: move "
-                                         "it away and run the command again", new_problem->what()));
+                                         "it away and run the command again",
+                                         new_problem->what()));
   }
   if (new_key) {
-    session.notice(fmt::format("resuming the rotation of project {} with the key in {}", project, sanitized(r.new_path)));
+    session.notice(
+        fmt::format("resuming the rotation of project {} with the key in {}", project, sanitized(r.new_path)));
   } else {
     new_key = create_new_key(r.new_path);
-    write_stdout(fmt::format("project {}: wrote a new key to {} (mode 0600); keep it safe\n", project,
-                             sanitized(r.new_path)));
+    write_stdout(
+        fmt::format("project {}: wrote a new key to {} (mode 0600); keep it safe\n", project, sanitized(r.new_path)));
   }
   const std::string proof = reencrypt_levels(r, old_key, *new_key, current);
   finish(r, &old_key, *new_key, current.version + 1, proof);

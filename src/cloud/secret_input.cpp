@@ -60,7 +60,7 @@ class EchoOff {
     g_echo_off = 0;
     for (std::size_t i = 0; i < std::size(kPromptSignals); ++i) ::sigaction(kPromptSignals[i], &old_[i], nullptr);
   }
-  struct sigaction old_[std::size(kPromptSignals)] {};
+  struct sigaction old_[std::size(kPromptSignals)]{};
 };
 
 // One line typed at the prompt, without its line break.
@@ -116,7 +116,8 @@ SecretString read_secret_value(std::string_view name, std::pmr::memory_resource*
     const std::string shown = sanitized(name);
     SecretString first = prompt_line(fmt::format("Value of {}: ", shown), mem);
     SecretString second = prompt_line(fmt::format("Value of {} again: ", shown), mem);
-    if (first != second) throw Error(kExitDataError, fmt::format("the two values typed for {} differ; nothing was changed", shown));
+    if (first != second)
+      throw Error(kExitDataError, fmt::format("the two values typed for {} differ; nothing was changed", shown));
     return first;
   }
   SecretString value = read_all(STDIN_FILENO, "the value on stdin", kMaxPlaintextBytes, mem);

@@ -19,10 +19,10 @@
 #include "cloud/session.hpp"
 #include "core/dotenv.hpp"
 #include "core/dotenv_edit.hpp"
-#include "core/names.hpp"
 #include "core/error.hpp"
 #include "core/export_format.hpp"
 #include "core/lookup.hpp"
+#include "core/names.hpp"
 #include "core/text.hpp"
 
 namespace dotenv_run {
@@ -33,8 +33,9 @@ namespace {
 LevelEditor editor_of(Session& session) {
   LevelRef ref = level_of(session);
   ApiClient& client = session.client();
-  return LevelEditor(client, std::move(ref), session.settings().key, system_retry_environment(),
-                     [&session](std::string_view line) { session.notice(line); }, session.memory());
+  return LevelEditor(
+      client, std::move(ref), session.settings().key, system_retry_environment(),
+      [&session](std::string_view line) { session.notice(line); }, session.memory());
 }
 
 std::string version_text(const ChangeResult& result) { return fmt::format("version {}", result.version); }
@@ -71,7 +72,8 @@ void say(std::string_view line) { write_stdout(fmt::format("{}\n", line)); }
 ExportFormat format_of(const CommandLine& line) {
   const std::string format = line.json ? "json" : line.format.value_or("env");
   if (line.json && line.format && *line.format != "json")
-    throw Error(kExitUsage, fmt::format("--json and --format {} disagree (see dotenv-cloud help secrets get)", *line.format));
+    throw Error(kExitUsage,
+                fmt::format("--json and --format {} disagree (see dotenv-cloud help secrets get)", *line.format));
   if (format == "json") return ExportFormat::kJson;
   if (format == "shell") return ExportFormat::kShell;
   return ExportFormat::kEnv;
@@ -105,7 +107,8 @@ void secrets_set(Session& session) {
     doc.set(name, value);
     return std::optional<SecretString>(secret_copy(doc.text(), mem));
   });
-  if (!result.changed) return say(fmt::format("{} in {} already has that value; nothing was sent", name, editor.ref().name()));
+  if (!result.changed)
+    return say(fmt::format("{} in {} already has that value; nothing was sent", name, editor.ref().name()));
   say(fmt::format("set {} in {} ({})", name, editor.ref().name(), version_text(result)));
 }
 

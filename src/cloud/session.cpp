@@ -21,7 +21,8 @@ Session::Session(const CommandLine& line, std::size_t command_words, const Looku
   if (line.verbose > 0) {
     for (const std::string& text : describe_settings(settings_)) notice_(text);
     // describe_settings names the API URL only for a project (the launcher's case).
-    if (!settings_.from_cloud()) notice_(fmt::format("api url = {} (from {})", settings_.api_url.value, settings_.api_url.source));
+    if (!settings_.from_cloud())
+      notice_(fmt::format("api url = {} (from {})", settings_.api_url.value, settings_.api_url.source));
   }
 }
 
@@ -42,7 +43,8 @@ ApiClient& Session::client() {
     login_http_ = std::make_unique<LoginRefreshingHttp>(*http_, settings_, system_retry_environment(), notice_, mem_);
     transport = login_http_.get();
   }
-  client_ = std::make_unique<ApiClient>(connection_of(settings_, mem_), *transport, system_retry_environment(), notice_);
+  client_ =
+      std::make_unique<ApiClient>(connection_of(settings_, mem_), *transport, system_retry_environment(), notice_);
   return *client_;
 }
 

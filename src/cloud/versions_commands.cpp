@@ -23,9 +23,7 @@ namespace dotenv_run {
 
 namespace {
 
-std::string versions_path(const Session& session) {
-  return backups_path(session.org());
-}
+std::string versions_path(const Session& session) { return backups_path(session.org()); }
 
 std::string version_path(const Session& session, const std::string& id) {
   return fmt::format("{}/{}", versions_path(session), url_escaped(id));
@@ -34,9 +32,10 @@ std::string version_path(const Session& session, const std::string& id) {
 // The ID argument: a ULID is 26 characters of Crockford base32; anything else cannot be one.
 std::string id_argument(const Session& session, std::size_t index) {
   const std::string& id = session.args()[index];
-  const bool ok = id.size() == 26 && id.find_first_not_of("0123456789ABCDEFGHJKMNPQRSTVWXYZabcdefghjkmnpqrstvwxyz") ==
-                                         std::string::npos;
-  if (!ok) throw Error(kExitUsage, fmt::format("'{}' is not a version id (a ULID, as versions list shows)", sanitized(id)));
+  const bool ok = id.size() == 26 &&
+                  id.find_first_not_of("0123456789ABCDEFGHJKMNPQRSTVWXYZabcdefghjkmnpqrstvwxyz") == std::string::npos;
+  if (!ok)
+    throw Error(kExitUsage, fmt::format("'{}' is not a version id (a ULID, as versions list shows)", sanitized(id)));
   return id;
 }
 
@@ -49,7 +48,10 @@ void refuse_json_with_reveal(const Session& session, std::string_view command) {
 void list(Session& session) {
   const LevelRef level = level_of(session);
   print_list(session, fmt::format("{}?{}", versions_path(session), level.query()), {level.name()},
-             {{"ID", "id"}, {"VERSION", "version"}, {"KEY VERSION", "key_version"}, {"UPDATED", "updated_at"},
+             {{"ID", "id"},
+              {"VERSION", "version"},
+              {"KEY VERSION", "key_version"},
+              {"UPDATED", "updated_at"},
               {"SAVED", "created_at"}});
 }
 
@@ -82,9 +84,15 @@ void show(Session& session) {
     return write_stdout(std::string(buffer.GetString(), buffer.GetSize()) + "\n");
   }
   print_object(session, data,
-               {{"id", "id"}, {"level", "level"}, {"project", "project"}, {"target", "target"},
-                {"environment", "environment"}, {"version", "version"}, {"key version", "key_version"},
-                {"updated", "updated_at"}, {"saved", "created_at"}});
+               {{"id", "id"},
+                {"level", "level"},
+                {"project", "project"},
+                {"target", "target"},
+                {"environment", "environment"},
+                {"version", "version"},
+                {"key version", "key_version"},
+                {"updated", "updated_at"},
+                {"saved", "created_at"}});
 }
 
 void diff(Session& session) {
@@ -106,11 +114,14 @@ void diff(Session& session) {
   SecretString after(session.memory());
   std::string right_name;
   if (right_backup) {
-    after = keys.open(*right_backup->blob, session.org(), right_backup->level_id, right_backup->name(), session.memory());
+    after =
+        keys.open(*right_backup->blob, session.org(), right_backup->level_id, right_backup->name(), session.memory());
     right_name = right_backup->name();
   } else {
     right_name = "the current " + left.ref.name();
-    if (right_level->blob) after = keys.open(*right_level->blob, session.org(), right_level->id, "level " + left.ref.name(), session.memory());
+    if (right_level->blob)
+      after =
+          keys.open(*right_level->blob, session.org(), right_level->id, "level " + left.ref.name(), session.memory());
   }
   const MapLookup nothing;
   const ParseOptions verbatim{.expand = false};

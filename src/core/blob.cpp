@@ -1,8 +1,8 @@
 // The dcv1 blob format (docs/api.md section 8): seal and open a level's .env text.
 #include "core/blob.hpp"
 
-#include <sodium.h>
 #include <fmt/format.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <charconv>
@@ -52,19 +52,18 @@ BlobParts split_blob(std::string_view blob, std::string_view what) {
   const std::string_view rest = blob.substr(kBlobPrefix.size());
   const std::size_t colon = rest.find(':');
   if (colon == std::string_view::npos) {
-    throw Error(kExitDataError,
-                fmt::format("{}: malformed blob (expected dcv1:<key version>:<base64 data>)", what));
+    throw Error(kExitDataError, fmt::format("{}: malformed blob (expected dcv1:<key version>:<base64 data>)", what));
   }
   const std::string_view version_text = rest.substr(0, colon);
   unsigned version = 0;
   const char* first = version_text.data();
   const char* last = first + version_text.size();
   const auto [end, ec] = std::from_chars(first, last, version);
-  if (version_text.empty() || version_text.front() < '1' || version_text.front() > '9' ||
-      ec != std::errc() || end != last) {
-    throw Error(kExitDataError,
-                fmt::format("{}: bad key version in blob (expected a positive decimal integer "
-                            "without leading zeros)", what));
+  if (version_text.empty() || version_text.front() < '1' || version_text.front() > '9' || ec != std::errc() ||
+      end != last) {
+    throw Error(kExitDataError, fmt::format("{}: bad key version in blob (expected a positive decimal integer "
+                                            "without leading zeros)",
+                                            what));
   }
   return {version, version_text, rest.substr(colon + 1)};
 }
@@ -77,9 +76,7 @@ const unsigned char* bytes_of(std::string_view s) { return reinterpret_cast<cons
 
 }  // namespace
 
-unsigned blob_key_version(std::string_view blob, std::string_view what) {
-  return split_blob(blob, what).key_version;
-}
+unsigned blob_key_version(std::string_view blob, std::string_view what) { return split_blob(blob, what).key_version; }
 
 std::string detail::seal_blob_with_nonce(std::string_view plaintext, const SecretKey& key, unsigned key_version,
                                          std::string_view org_id, std::string_view level_id,
@@ -105,16 +102,16 @@ std::string detail::seal_blob_with_nonce(std::string_view plaintext, const Secre
   return fmt::format("{}{}:{}", kBlobPrefix, version_text, base64_encode(raw));
 }
 
-std::string seal_blob(std::string_view plaintext, const SecretKey& key, unsigned key_version,
-                      std::string_view org_id, std::string_view level_id) {
+std::string seal_blob(std::string_view plaintext, const SecretKey& key, unsigned key_version, std::string_view org_id,
+                      std::string_view level_id) {
   ensure_sodium();
   std::array<unsigned char, kBlobNonceBytes> nonce{};
   randombytes_buf(nonce.data(), nonce.size());
   return detail::seal_blob_with_nonce(plaintext, key, key_version, org_id, level_id, nonce);
 }
 
-SecretString open_blob(std::string_view blob, const SecretKey& key, std::string_view org_id,
-                       std::string_view level_id, std::string_view what, std::pmr::memory_resource* mem) {
+SecretString open_blob(std::string_view blob, const SecretKey& key, std::string_view org_id, std::string_view level_id,
+                       std::string_view what, std::pmr::memory_resource* mem) {
   const BlobParts parts = split_blob(blob, what);
   // Ciphertext only: the normal heap is fine for it.
   const auto raw = base64_decode(parts.payload);
@@ -133,23 +130,26 @@ SecretString open_blob(std::string_view blob, const SecretKey& key, std::string_
   unsigned long long opened_len = 0;
   // libsodium checks the tag before it decrypts, so a failure leaves no plaintext behind.
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &opened_len, nullptr, raw->data() + kBlobNonceBytes,
-                                                 raw->size() - kBlobNonceBytes, bytes_of(ad), ad.size(),
-                                                 raw->data(), key.data()) != 0) {
+                                                 raw->size() - kBlobNonceBytes, bytes_of(ad), ad.size(), raw->data(),
+                                                 key.data()) != 0) {
     throw Error(kExitDataError, fmt::format("{}: does not open: wrong key, or the blob belongs to another level "
-                                            "or organization", what));
+                                            "or organization",
+                                            what));
   }
 
   // Reaching here means the holder of the key sealed a badly padded text: still refuse it.
   if (text_size == 0 || text_size % kBlobPaddingBlock != 0) {
     wipe(text.data(), text.size());
     throw Error(kExitDataError, fmt::format("{}: bad padding after decryption (length {} is not a positive "
-                                            "multiple of 256)", what, text_size));
+                                            "multiple of 256)",
+                                            what, text_size));
   }
   std::size_t unpadded_len = 0;
   if (sodium_unpad(&unpadded_len, out, text_size, kBlobPaddingBlock) != 0) {
     wipe(text.data(), text.size());
     throw Error(kExitDataError, fmt::format("{}: bad padding after decryption (the last 256 bytes hold no 0x80 "
-                                            "marker followed only by zero bytes)", what));
+                                            "marker followed only by zero bytes)",
+                                            what));
   }
   text.resize(unpadded_len);  // what stays past the end is padding, not text
   return text;

@@ -23,14 +23,14 @@ unsigned blob_key_version(std::string_view blob, std::string_view what);
 
 // Pads `plaintext` to a multiple of 256 bytes and seals it under a random nonce, bound to the
 // organization and the level that will own the blob.
-std::string seal_blob(std::string_view plaintext, const SecretKey& key, unsigned key_version,
-                      std::string_view org_id, std::string_view level_id);
+std::string seal_blob(std::string_view plaintext, const SecretKey& key, unsigned key_version, std::string_view org_id,
+                      std::string_view level_id);
 
 // Opens a blob straight into `mem` (the secret arena) and removes the padding. `what` names the
 // level in errors, e.g. "level environment production". Every failure is Error(kExitDataError)
 // naming `what` and the cause; no plaintext survives a failure.
-SecretString open_blob(std::string_view blob, const SecretKey& key, std::string_view org_id,
-                       std::string_view level_id, std::string_view what, std::pmr::memory_resource* mem);
+SecretString open_blob(std::string_view blob, const SecretKey& key, std::string_view org_id, std::string_view level_id,
+                       std::string_view what, std::pmr::memory_resource* mem);
 
 namespace detail {
 // seal_blob with a chosen nonce, so known-answer tests can compare blobs byte for byte.

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "core/names.hpp"
 #include "core/expand.hpp"
+#include "core/names.hpp"
 
 namespace dotenv_run {
 
@@ -119,7 +119,9 @@ class Parser {
     std::size_t start = text_.rfind('\n', nul);
     start = start == std::string_view::npos ? 0 : start + 1;
     std::string_view line = text_.substr(start, nul - start);
-    auto skip_ws = [&] { while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1); };
+    auto skip_ws = [&] {
+      while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    };
     skip_ws();
     if (line.substr(0, 7) == "export " || line.substr(0, 7) == "export\t") {
       line.remove_prefix(7);
@@ -290,8 +292,8 @@ class Parser {
 
 }  // namespace
 
-Variables parse_dotenv(std::string_view text, std::string_view source, const Lookup& env,
-                       const ParseOptions& options, std::pmr::memory_resource* mem) {
+Variables parse_dotenv(std::string_view text, std::string_view source, const Lookup& env, const ParseOptions& options,
+                       std::pmr::memory_resource* mem) {
   SecretString normalised(mem);
   Parser parser(normalise(text, normalised), env, options, mem);
   try {

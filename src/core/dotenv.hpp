@@ -34,8 +34,8 @@ struct ParseOptions {
 // assigned earlier in this input, else `env`, else unset; a bare KEY line does the same lookup.
 // Malformed input throws Error(kExitDataError, "<source>: line <N>: <reason>"), where N is the
 // line the statement starts on and the reason never contains a value.
-Variables parse_dotenv(std::string_view text, std::string_view source, const Lookup& env,
-                       const ParseOptions& options, std::pmr::memory_resource* mem);
+Variables parse_dotenv(std::string_view text, std::string_view source, const Lookup& env, const ParseOptions& options,
+                       std::pmr::memory_resource* mem);
 
 // Where one statement sits in a text, for editing it without disturbing the rest (core/dotenv_edit).
 // Offsets are into the text as given (before the BOM is skipped and CRs are normalised).

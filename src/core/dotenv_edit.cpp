@@ -176,7 +176,10 @@ ImportSummary DotenvDocument::import(std::string_view other_text, std::string_vi
       std::count_if(dropped.begin(), dropped.end(), [&](std::string_view name) { return assigned.contains(name); }));
   for (const Variable& v : incoming) {
     edits.push_back(Edit{v.name, v.value, false});
-    if (assigned.contains(v.name)) ++summary.updated; else ++summary.added;
+    if (assigned.contains(v.name))
+      ++summary.updated;
+    else
+      ++summary.added;
   }
   apply(edits);
   return summary;

@@ -75,8 +75,7 @@ class DotenvDocument {
   // Applies every edit in one pass over the text; returns how many statements were removed.
   std::size_t apply(std::span<const Edit> edits);
   bool already_reads_as(std::string_view written, std::string_view value) const;
-  ImportSummary import(std::string_view other_text, std::string_view other_source, const Lookup& env,
-                       bool replace_all);
+  ImportSummary import(std::string_view other_text, std::string_view other_source, const Lookup& env, bool replace_all);
 
   std::pmr::memory_resource* mem_;
   std::string source_;  // a name for errors, never a value

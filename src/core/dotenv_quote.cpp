@@ -14,11 +14,19 @@ namespace {
 bool is_plain(char c) {
   if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
-    case '_': case '-': case '.': case ',': case ':': case '/': case '@': case '+': case '=': case '%':
-    case '^': case '~':
-      return true;
-    default:
-      return false;
+    case '_':
+    case '-':
+    case '.':
+    case ',':
+    case ':':
+    case '/':
+    case '@':
+    case '+':
+    case '=':
+    case '%':
+    case '^':
+    case '~': return true;
+    default: return false;
   }
 }
 

@@ -12,7 +12,6 @@ namespace dotenv_run {
 
 namespace {
 
-
 // Escapes and references are handled in the same pass, so text produced by an escape
 // (`\$`, or the `\` of `\\`) is final and never starts a reference.
 // A null `out` means "parse but do not evaluate": the unused word of ${V:-w} is still
@@ -154,9 +153,7 @@ class Expander {
         if (present) out->append(value.text);
         word(present ? nullptr : out, true);
         break;
-      case '+':
-        word(present ? out : nullptr, true);
-        break;
+      case '+': word(present ? out : nullptr, true); break;
       default:  // '?'
         if (out != nullptr && !present) {
           throw SyntaxError(fmt::format("required variable {} is {}", name, value.found ? "empty" : "unset"));

@@ -88,7 +88,10 @@ SecretString render_export(const Variables& vars, ExportFormat format, std::pmr:
     return out;
   }
   for (const Variable& v : vars) {
-    if (format == ExportFormat::kEnv) append_env(out, v); else append_shell(out, v);
+    if (format == ExportFormat::kEnv)
+      append_env(out, v);
+    else
+      append_shell(out, v);
   }
   return out;
 }

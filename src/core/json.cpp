@@ -38,8 +38,10 @@ std::optional<std::string> prescan_json(std::string_view text, const JsonLimits&
       std::size_t exponent_digits = 0;
       bool in_exponent = false;
       while (i < n && is_number_char(text[i])) {
-        if (text[i] == 'e' || text[i] == 'E') in_exponent = true;
-        else if (in_exponent && text[i] >= '0' && text[i] <= '9') ++exponent_digits;
+        if (text[i] == 'e' || text[i] == 'E')
+          in_exponent = true;
+        else if (in_exponent && text[i] >= '0' && text[i] <= '9')
+          ++exponent_digits;
         ++i;
       }
       if (i - start > limits.max_number_chars)

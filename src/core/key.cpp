@@ -1,8 +1,8 @@
 // A project key in sodium_malloc'd memory.
 #include "core/key.hpp"
 
-#include <sodium.h>
 #include <fmt/format.h>
+#include <sodium.h>
 
 #include <new>
 #include <span>

@@ -9,10 +9,10 @@
 #include <climits>
 
 #include "core/base64.hpp"
+#include "core/error.hpp"
 #include "core/key.hpp"
 #include "core/secure_memory.hpp"
 #include "core/sodium.hpp"
-#include "core/error.hpp"
 
 namespace dotenv_run {
 
@@ -30,9 +30,8 @@ void pbkdf2_sha256(std::string_view password, std::span<const unsigned char> sal
       out.size() > INT_MAX) {
     throw Error(kExitSoftware, "PBKDF2: a parameter is out of range");
   }
-  if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), salt.data(),
-                        static_cast<int>(salt.size()), static_cast<int>(iterations), EVP_sha256(),
-                        static_cast<int>(out.size()), out.data()) != 1) {
+  if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), salt.data(), static_cast<int>(salt.size()),
+                        static_cast<int>(iterations), EVP_sha256(), static_cast<int>(out.size()), out.data()) != 1) {
     throw Error(kExitSoftware, "PBKDF2: OpenSSL failed to derive the key proof");
   }
 }

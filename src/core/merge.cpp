@@ -63,7 +63,8 @@ Variables select_variables(Variables merged, const Selection& selection, std::pm
     return std::find(list.begin(), list.end(), name) != list.end();
   };
   for (const std::string& name : selection.only) {
-    bool present = std::any_of(merged.begin(), merged.end(), [&](const Variable& v) { return std::string_view(v.name) == name; });
+    bool present =
+        std::any_of(merged.begin(), merged.end(), [&](const Variable& v) { return std::string_view(v.name) == name; });
     if (!present) throw Error(kExitDataError, fmt::format("--only names {}, which no source defines", name));
   }
   // Filters in place: values are moved, never copied (10,000 values would otherwise

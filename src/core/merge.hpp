@@ -32,9 +32,9 @@ MergeResult merge_sources(std::span<const Source> sources, const Lookup& inherit
                           std::pmr::memory_resource* mem);
 
 struct Selection {
-  std::vector<std::string> only;     // empty: every name; otherwise these, each required
+  std::vector<std::string> only;  // empty: every name; otherwise these, each required
   std::vector<std::string> exclude;
-  std::string prefix;                // prepended to every name after only/exclude
+  std::string prefix;  // prepended to every name after only/exclude
 };
 
 // Applies --only, --exclude and --prefix to `merged` (moved in, filtered in place). Throws

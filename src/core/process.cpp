@@ -44,7 +44,9 @@ void harden_process() {
   if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
     throw Error(kExitSoftware, "cannot make the process non-dumpable; refusing to handle secrets");
   }
-  struct rlimit none {0, 0};
+  struct rlimit none {
+    0, 0
+  };
   struct rlimit current {};
   if (::getrlimit(RLIMIT_CORE, &current) == 0) {
     none.rlim_max = current.rlim_max;  // lower only the soft limit, so it can be put back

@@ -51,7 +51,8 @@ SecretString read_secret_file(const std::string& path, std::string_view what, st
   if (::fstat(fd.get(), &st) != 0) throw file_error(what, path, std::strerror(errno));
   if (!S_ISREG(st.st_mode)) throw file_error(what, path, "is not a regular file");
   if ((st.st_mode & 077) != 0) {
-    throw file_error(what, path, fmt::format("group or others have access (mode {:04o}); run chmod 600", st.st_mode & 07777));
+    throw file_error(what, path,
+                     fmt::format("group or others have access (mode {:04o}); run chmod 600", st.st_mode & 07777));
   }
   if (st.st_size == 0) throw file_error(what, path, "is empty");
   if (static_cast<std::size_t>(st.st_size) > kMaxSecretFile) throw file_error(what, path, "is larger than 64 KiB");

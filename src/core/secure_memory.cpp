@@ -31,9 +31,7 @@ void SecureResource::do_deallocate(void* p, std::size_t, std::size_t) {
   sodium_free(p);  // zeroes, unlocks and unmaps
 }
 
-bool SecureResource::do_is_equal(const std::pmr::memory_resource& other) const noexcept {
-  return this == &other;
-}
+bool SecureResource::do_is_equal(const std::pmr::memory_resource& other) const noexcept { return this == &other; }
 
 SecretArena::SecretArena(std::size_t initial_bytes) : arena_(initial_bytes, &upstream_) {}
 

@@ -14,10 +14,14 @@ std::size_t utf8_sequence(std::string_view text, char32_t& code_point) {
   std::size_t length = 0;
   char32_t cp = 0, min = 0;
   if (lead < 0x80) return code_point = lead, 1;
-  if (lead >= 0xC2 && lead <= 0xDF) length = 2, cp = lead & 0x1Fu, min = 0x80;
-  else if (lead >= 0xE0 && lead <= 0xEF) length = 3, cp = lead & 0x0Fu, min = 0x800;
-  else if (lead >= 0xF0 && lead <= 0xF4) length = 4, cp = lead & 0x07u, min = 0x10000;
-  else return 0;
+  if (lead >= 0xC2 && lead <= 0xDF)
+    length = 2, cp = lead & 0x1Fu, min = 0x80;
+  else if (lead >= 0xE0 && lead <= 0xEF)
+    length = 3, cp = lead & 0x0Fu, min = 0x800;
+  else if (lead >= 0xF0 && lead <= 0xF4)
+    length = 4, cp = lead & 0x07u, min = 0x10000;
+  else
+    return 0;
   if (text.size() < length) return 0;
   for (std::size_t i = 1; i < length; ++i) {
     const auto c = static_cast<unsigned char>(text[i]);

@@ -6,8 +6,8 @@
 
 namespace dotenv_run {
 
-// Control characters (C0, DEL and C1, also when UTF-8 encoded) and bidirectional controls dropped, each byte that is not
-// part of well-formed UTF-8 turned into '?', at most 200 bytes, never half a UTF-8 sequence at the end.
+// Control characters (C0, DEL and C1, also when UTF-8 encoded) and bidirectional controls dropped, each byte that is
+// not part of well-formed UTF-8 turned into '?', at most 200 bytes, never half a UTF-8 sequence at the end.
 std::string sanitized(std::string_view text);
 
 }  // namespace dotenv_run

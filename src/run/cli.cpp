@@ -19,8 +19,19 @@ namespace {
 
 // The settings options (-o ... --timeout) come from api/setting_options.hpp, shared with dotenv-cloud.
 enum LongOnly : int {
-  kEnvFile = kFirstProgramOption, kOnly, kExclude, kKeep, kPrefix, kNoExpand, kPreserveEnv, kCleanEnv,
-  kAllowUnsafe, kSplay, kExport, kFormat, kCheck,
+  kEnvFile = kFirstProgramOption,
+  kOnly,
+  kExclude,
+  kKeep,
+  kPrefix,
+  kNoExpand,
+  kPreserveEnv,
+  kCleanEnv,
+  kAllowUnsafe,
+  kSplay,
+  kExport,
+  kFormat,
+  kCheck,
 };
 
 // "+" stops at the first non-option; the leading ":" lets us word the errors ourselves.
@@ -47,16 +58,15 @@ const struct option kLongOptions[] = {
     {nullptr, 0, nullptr, 0},
 };
 
-Error usage(const std::string& message) {
-  return Error(kExitUsage, message + " (see dotenv-run --help)");
-}
+Error usage(const std::string& message) { return Error(kExitUsage, message + " (see dotenv-run --help)"); }
 
 // Appends the names of a comma-separated list ("A,B"); empty items are a usage error.
 void append_names(std::vector<std::string>& out, std::string_view list, std::string_view option) {
   size_t start = 0;
   while (true) {
     size_t comma = list.find(',', start);
-    std::string_view item = list.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view item =
+        list.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     if (item.empty()) throw usage(fmt::format("{} has an empty name in '{}'", option, list));
     out.emplace_back(item);
     if (comma == std::string_view::npos) break;
@@ -109,7 +119,10 @@ void apply_option(Options& o, int c, const char* arg) {
     case kAllowUnsafe: o.child_env.allow_unsafe_names = true; break;
     case kSplay: o.settings.splay = parse_seconds(arg, "--splay", 0, "dotenv-run"); break;
     case kExport: set_mode(o, Mode::kExport, "--export"); break;
-    case kFormat: o.format = parse_format(arg); o.format_given = true; break;
+    case kFormat:
+      o.format = parse_format(arg);
+      o.format_given = true;
+      break;
     case kCheck: set_mode(o, Mode::kCheck, "--check"); break;
     case 'v': ++o.verbose; break;
     case 'h': o.mode = Mode::kHelp; break;
@@ -119,7 +132,8 @@ void apply_option(Options& o, int c, const char* arg) {
 
 void check_consistency(const Options& o) {
   if (o.mode == Mode::kHelp || o.mode == Mode::kVersion) return;
-  if (o.child_env.preserve_env && o.child_env.clean_env) throw usage("--preserve-env and --clean-env cannot be combined");
+  if (o.child_env.preserve_env && o.child_env.clean_env)
+    throw usage("--preserve-env and --clean-env cannot be combined");
   if (!o.child_env.keep.empty() && !o.child_env.clean_env) throw usage("--keep only makes sense with --clean-env");
   if (o.format_given && o.mode != Mode::kExport) throw usage("--format only applies to --export");
   if (o.mode == Mode::kRun && o.command.empty()) throw usage("no command given");

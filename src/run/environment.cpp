@@ -45,11 +45,35 @@ char* make_entry(std::string_view name, std::string_view value, std::pmr::memory
 
 bool is_code_loading_name(std::string_view name) {
   static constexpr std::string_view kPrefixes[] = {"LD_", "DYLD_", "BASH_FUNC_"};
-  static constexpr std::string_view kNames[] = {
-      "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "PS4", "PROMPT_COMMAND", "IFS", "GLIBC_TUNABLES", "GCONV_PATH",
-      "NODE_OPTIONS", "NODE_PATH", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONINSPECT", "PERL5LIB",
-      "PERL5OPT", "PERLLIB", "PERL5DB", "RUBYOPT", "RUBYLIB", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS",
-      "JDK_JAVA_OPTIONS", "LUA_INIT", "LUA_PATH", "LUA_CPATH", "PHPRC", "PHP_INI_SCAN_DIR"};
+  static constexpr std::string_view kNames[] = {"BASH_ENV",
+                                                "ENV",
+                                                "SHELLOPTS",
+                                                "BASHOPTS",
+                                                "PS4",
+                                                "PROMPT_COMMAND",
+                                                "IFS",
+                                                "GLIBC_TUNABLES",
+                                                "GCONV_PATH",
+                                                "NODE_OPTIONS",
+                                                "NODE_PATH",
+                                                "PYTHONPATH",
+                                                "PYTHONSTARTUP",
+                                                "PYTHONHOME",
+                                                "PYTHONINSPECT",
+                                                "PERL5LIB",
+                                                "PERL5OPT",
+                                                "PERLLIB",
+                                                "PERL5DB",
+                                                "RUBYOPT",
+                                                "RUBYLIB",
+                                                "JAVA_TOOL_OPTIONS",
+                                                "_JAVA_OPTIONS",
+                                                "JDK_JAVA_OPTIONS",
+                                                "LUA_INIT",
+                                                "LUA_PATH",
+                                                "LUA_CPATH",
+                                                "PHPRC",
+                                                "PHP_INI_SCAN_DIR"};
   for (auto prefix : kPrefixes) {
     if (name.substr(0, prefix.size()) == prefix) return true;
   }
@@ -78,7 +102,8 @@ void validate_secrets(const Variables& secrets, bool allow_unsafe_names) {
     }
     if (!allow_unsafe_names && is_code_loading_name(name)) {
       throw Error(kExitDataError, fmt::format("secret {} would make programs load code; refused "
-                                              "(--allow-unsafe-names allows it)", name));
+                                              "(--allow-unsafe-names allows it)",
+                                              name));
     }
   }
 }
@@ -90,8 +115,8 @@ std::optional<std::string_view> ChildEnvironment::find(std::string_view name) co
   return std::nullopt;
 }
 
-ChildEnvironment build_child_environment(char* const* inherited, const Variables& secrets,
-                                         const ChildEnvPolicy& policy, std::pmr::memory_resource* mem) {
+ChildEnvironment build_child_environment(char* const* inherited, const Variables& secrets, const ChildEnvPolicy& policy,
+                                         std::pmr::memory_resource* mem) {
   std::unordered_set<std::string_view> secret_names;
   secret_names.reserve(secrets.size() * 2);
   for (const Variable& v : secrets) secret_names.insert(v.name);

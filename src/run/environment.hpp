@@ -15,12 +15,11 @@
 namespace dotenv_run {
 
 struct ChildEnvPolicy {
-  bool preserve_env = false;        // inherited values win over secrets
-  bool clean_env = false;           // start empty, plus `keep`
+  bool preserve_env = false;  // inherited values win over secrets
+  bool clean_env = false;     // start empty, plus `keep`
   std::vector<std::string> keep;
   bool allow_unsafe_names = false;  // LD_PRELOAD, BASH_ENV, NODE_OPTIONS, ...
 };
-
 
 // True for names that make a program load code (LD_PRELOAD, BASH_ENV, NODE_OPTIONS, ...).
 bool is_code_loading_name(std::string_view name);
@@ -42,8 +41,8 @@ class ChildEnvironment {
   std::pmr::vector<char*> entries_;  // "NAME=value" strings in the arena, then the final null
 };
 
-ChildEnvironment build_child_environment(char* const* inherited, const Variables& secrets,
-                                         const ChildEnvPolicy& policy, std::pmr::memory_resource* mem);
+ChildEnvironment build_child_environment(char* const* inherited, const Variables& secrets, const ChildEnvPolicy& policy,
+                                         std::pmr::memory_resource* mem);
 
 // Refuses (Error(kExitDataError)) an argv plus environment that execve() would reject
 // with E2BIG, naming the largest variable.

@@ -6,19 +6,19 @@
 
 #include <fmt/format.h>
 
-#include "run/cli.hpp"
+#include "api/curl_global.hpp"
 #include "api/login_refresh.hpp"
 #include "api/settings.hpp"
-#include "run/environment.hpp"
+#include "api/version.hpp"
 #include "core/error.hpp"
-#include "run/exec.hpp"
 #include "core/export_format.hpp"
-#include "api/curl_global.hpp"
 #include "core/merge.hpp"
 #include "core/process.hpp"
 #include "core/secure_memory.hpp"
+#include "run/cli.hpp"
+#include "run/environment.hpp"
+#include "run/exec.hpp"
 #include "run/sources.hpp"
-#include "api/version.hpp"
 
 extern char** environ;
 
@@ -26,7 +26,9 @@ using namespace dotenv_run;
 
 namespace {
 
-void print_notice(std::string_view line) { std::fprintf(stderr, "dotenv-run: %.*s\n", static_cast<int>(line.size()), line.data()); }
+void print_notice(std::string_view line) {
+  std::fprintf(stderr, "dotenv-run: %.*s\n", static_cast<int>(line.size()), line.data());
+}
 
 std::filesystem::path current_directory() {
   std::error_code ec;
@@ -62,7 +64,8 @@ int real_main(int argc, char** argv) {
 
   const std::vector<Source> sources = load_sources(settings, options.env_files, arena.resource(), print_notice);
   const EnvironLookup inherited_env(environ, kSecretVariables);
-  MergeResult merged = merge_sources(sources, inherited_env, ParseOptions{.expand = !options.no_expand}, arena.resource());
+  MergeResult merged =
+      merge_sources(sources, inherited_env, ParseOptions{.expand = !options.no_expand}, arena.resource());
   const std::size_t merged_count = merged.variables.size();
   const Variables secrets = select_variables(std::move(merged.variables), options.selection, arena.resource());
   validate_secrets(secrets, options.child_env.allow_unsafe_names);

@@ -53,8 +53,9 @@ Settings launch_settings(const SettingFlags& flags, bool has_env_files, const Lo
   Settings settings = resolve_settings(flags, env, cwd, "dotenv-run");
   if (!settings.from_cloud()) {
     if (!has_env_files) {
-      throw Error(kExitConfig, "nothing to load: set a project (--project or DOTENV_CLOUD_PROJECT, or a "
-                               ".dotenv-cloud.json file) or give --env-file");
+      throw Error(kExitConfig,
+                  "nothing to load: set a project (--project or DOTENV_CLOUD_PROJECT, or a "
+                  ".dotenv-cloud.json file) or give --env-file");
     }
     return settings;
   }
@@ -73,12 +74,12 @@ std::vector<Source> load_sources(const Settings& settings, const std::vector<std
   return out;
 }
 
-std::string check_report(const std::vector<Source>& loaded, const std::vector<std::size_t>& counts,
-                         std::size_t merged, std::size_t selected) {
+std::string check_report(const std::vector<Source>& loaded, const std::vector<std::size_t>& counts, std::size_t merged,
+                         std::size_t selected) {
   std::string out;
   for (std::size_t i = 0; i < loaded.size(); ++i) {
-    out += fmt::format("{}: {} variable{} ({})\n", loaded[i].name, counts[i], counts[i] == 1 ? "" : "s",
-                       loaded[i].detail);
+    out +=
+        fmt::format("{}: {} variable{} ({})\n", loaded[i].name, counts[i], counts[i] == 1 ? "" : "s", loaded[i].detail);
   }
   out += fmt::format("merged: {} variables; passed to the command: {}\n", merged, selected);
   return out;

@@ -26,8 +26,8 @@ std::vector<Source> load_sources(const Settings& settings, const std::vector<std
                                  std::pmr::memory_resource* mem, const std::function<void(std::string_view)>& notice);
 
 // --check: one line per source with its count of names, then the total; never a value.
-std::string check_report(const std::vector<Source>& loaded, const std::vector<std::size_t>& counts,
-                         std::size_t merged, std::size_t selected);
+std::string check_report(const std::vector<Source>& loaded, const std::vector<std::size_t>& counts, std::size_t merged,
+                         std::size_t selected);
 
 // Reads a .env file given with --env-file into the arena. Error(kExitConfig) if it cannot be read.
 SecretString read_env_file(const std::string& path, std::pmr::memory_resource* mem);

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "core/blob.hpp"
-#include "core/key_proof.hpp"
 #include "core/error.hpp"
+#include "core/key_proof.hpp"
 
 using namespace dotenv_run;
 
@@ -98,8 +98,8 @@ int seal_command(const std::vector<std::string>& args) {
   const unsigned long version = number(required(options, "--key-version"), "--key-version");
   if (version == 0 || version > 0xFFFFFFFFul) usage("--key-version must be between 1 and 4294967295");
   std::string text = read_stdin();
-  const std::string blob = seal_blob(text, key, static_cast<unsigned>(version), required(options, "--org"),
-                                     required(options, "--level"));
+  const std::string blob =
+      seal_blob(text, key, static_cast<unsigned>(version), required(options, "--org"), required(options, "--level"));
   wipe(text);
   write_stdout(blob + "\n");
   return 0;

@@ -57,8 +57,9 @@ TEST_CASE("a full answer is parsed into views of its body") {
 
 TEST_CASE("a client-managed answer carries the key proof") {
   std::string body = replaced(kAnswer, R"("encryption": "server")", R"("encryption": "client")");
-  body = replaced(body, R"({"mode": "server", "version": 2, "key": "a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U="})",
-                  R"({"mode": "client", "version": 1, "key_proof": {"algorithm": "pbkdf2-sha256", "iterations": 210000, "salt": "c2FsdA==", "proof": "cHJvb2Y="}})");
+  body = replaced(
+      body, R"({"mode": "server", "version": 2, "key": "a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U="})",
+      R"({"mode": "client", "version": 1, "key_proof": {"algorithm": "pbkdf2-sha256", "iterations": 210000, "salt": "c2FsdA==", "proof": "cHJvb2Y="}})");
   SecretArena arena;
   const ResolveAnswer answer = parse_resolve_answer(SecretString(body, arena.resource()), full_query());
   CHECK(answer.key.mode == "client");
@@ -92,18 +93,21 @@ TEST_CASE("a wrong answer shape names the field, never the content") {
         "69 answer field data.levels[1].blob is not a string or null");
   CHECK(answer_failure(replaced(kAnswer, R"("version": 7)", R"("version": -7)")) ==
         "69 answer field data.levels[0].version is not a non-negative integer or null");
-  CHECK(answer_failure(replaced(kAnswer, R"("version": 7, "key_version": 2)", R"("version": 7, "key_version": null)")) ==
-        "69 answer field data.levels[0].key_version is null but the level has a blob");
+  CHECK(
+      answer_failure(replaced(kAnswer, R"("version": 7, "key_version": 2)", R"("version": 7, "key_version": null)")) ==
+      "69 answer field data.levels[0].key_version is null but the level has a blob");
   CHECK(answer_failure(replaced(kAnswer, R"("level": "target")", R"("level": "environment")")) ==
         "69 answer field data.levels[1].level is not \"target\"");
   CHECK(answer_failure(replaced(kAnswer, R"("level": "target", "id": "01HZX5V9Q6M3K8T2R4W7Y0B1T0")",
                                 R"("level": "target", "id": "01HZX5V9Q6M3K8T2R4W7Y0B1T1")")) ==
         "69 answer field data.levels[1].id does not match data.target.id");
-  CHECK(answer_failure(replaced(kAnswer, R"("id": "01HZX5V9Q6M3K8T2R4W7Y0B1CD")", R"("id": "01HZX5V9Q6M3K8T2R4W7Y0B1CE")")) ==
+  CHECK(answer_failure(
+            replaced(kAnswer, R"("id": "01HZX5V9Q6M3K8T2R4W7Y0B1CD")", R"("id": "01HZX5V9Q6M3K8T2R4W7Y0B1CE")")) ==
         "69 answer field data.organization.id does not match the organization asked for");
   CHECK(answer_failure(replaced(kAnswer, R"("slug": "web")", R"("slug": "mobile")")) ==
         "69 answer field data.target.slug is not \"web\"");
-  CHECK(answer_failure(replaced(kAnswer, R"("environment": {"id": "01HZX5V9Q6M3K8T2R4W7Y0B1E0", "slug": "production"},)", "")) ==
+  CHECK(answer_failure(
+            replaced(kAnswer, R"("environment": {"id": "01HZX5V9Q6M3K8T2R4W7Y0B1E0", "slug": "production"},)", "")) ==
         "69 answer field data.environment is missing");
   CHECK(answer_failure(replaced(kAnswer, R"("encryption": "server")", R"("encryption": "none")")) ==
         "69 answer field data.project.encryption is neither \"server\" nor \"client\"");
@@ -113,7 +117,8 @@ TEST_CASE("a wrong answer shape names the field, never the content") {
         "69 answer field data.key.mode is \"server\" but data.project.encryption is \"client\"");
   CHECK(answer_failure(replaced(kAnswer, R"("version": 2, "key")", R"("version": "2", "key")")) ==
         "69 answer field data.key.version is not a non-negative integer");
-  CHECK(answer_failure(replaced(kAnswer, R"("key": "a2V5)", R"("kee": "a2V5)")) == "69 answer field data.key.key is missing");
+  CHECK(answer_failure(replaced(kAnswer, R"("key": "a2V5)", R"("kee": "a2V5)")) ==
+        "69 answer field data.key.key is missing");
 }
 
 TEST_CASE("an extra level in the answer is malformed") {
@@ -125,5 +130,6 @@ TEST_CASE("an extra level in the answer is malformed") {
 TEST_CASE("hostile numbers and nesting in a 200 answer are refused cleanly") {
   CHECK(answer_failure(replaced(kAnswer, R"("version": 7)", R"("version": 1e-2147483649)")) ==
         "69 the API's answer is not valid JSON: a number with an exponent of more than 4 digits at byte 400");
-  CHECK(answer_failure(std::string(100000, '[')) == "69 the API's answer is not valid JSON: nesting deeper than 32 at byte 32");
+  CHECK(answer_failure(std::string(100000, '[')) ==
+        "69 the API's answer is not valid JSON: nesting deeper than 32 at byte 32");
 }

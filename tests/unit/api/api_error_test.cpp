@@ -34,9 +34,9 @@ struct Lines {
 
 TEST_CASE("the error fields are read from a JSON error body, sanitised; the field errors give a name only") {
   Lines l;
-  const ErrorFields f = error_fields(l.response(
-      422, R"({"message": "Bad\u001b[31m.", "error": "validation_failed", "required_ability": "x:y",)"
-           R"( "errors": {"levels.0.blob": ["the value dcv1:2:SECRET is bad"], "slug": ["no"]}})"));
+  const ErrorFields f = error_fields(
+      l.response(422, R"({"message": "Bad\u001b[31m.", "error": "validation_failed", "required_ability": "x:y",)"
+                      R"( "errors": {"levels.0.blob": ["the value dcv1:2:SECRET is bad"], "slug": ["no"]}})"));
   CHECK(f.message == "Bad[31m.");
   CHECK(f.error == "validation_failed");
   CHECK(f.required_ability == "x:y");
@@ -47,7 +47,8 @@ TEST_CASE("the error fields are read from a JSON error body, sanitised; the fiel
 
 TEST_CASE("the status line has the status, error, message, first field and request id") {
   Lines l;
-  const HttpResponse r = l.response(422, R"({"message": "Invalid.", "error": "validation_failed", "errors": {"slug": ["x"]}})", "r-1");
+  const HttpResponse r =
+      l.response(422, R"({"message": "Invalid.", "error": "validation_failed", "errors": {"slug": ["x"]}})", "r-1");
   CHECK(describe_status(r, error_fields(r)) == "422 validation_failed: Invalid. (field slug); request id r-1");
   const HttpResponse bare = l.response(502, "");
   CHECK(describe_status(bare, error_fields(bare)) == "502");
@@ -71,8 +72,9 @@ TEST_CASE("each final status maps to its exit code and names the subject") {
         "version 3, not 2.)");
   CHECK(l.line(409, R"({"message": "The key proof does not match.", "error": "key_proof_mismatch"})") ==
         "65 the API refused the request for project api (409 key_proof_mismatch: The key proof does not match.)");
-  CHECK(l.line(422, R"({"message": "The slug is invalid.", "error": "validation_failed", "errors": {"slug": ["x"]}})") ==
-        "65 the API refused the request for project api (422 validation_failed: The slug is invalid. (field slug))");
+  CHECK(
+      l.line(422, R"({"message": "The slug is invalid.", "error": "validation_failed", "errors": {"slug": ["x"]}})") ==
+      "65 the API refused the request for project api (422 validation_failed: The slug is invalid. (field slug))");
   CHECK(l.line(405, R"({"message": "Method not allowed.", "error": "method_not_allowed"})") ==
         "78 the API answered 405 method_not_allowed: Method not allowed.");
   CHECK(l.line(413, "") == "78 the API answered 413");
@@ -92,7 +94,8 @@ TEST_CASE("the resolve call's lines: 404 names the level, 409 and 422 are config
   CHECK(line(404, R"({"message": "Environment x not found.", "error": "not_found"})") ==
         "78 org 01HZX5V9Q6M3K8T2R4W7Y0B1CD/api/web was not found (404 not_found: Environment x not found.)");
   CHECK(line(409, R"({"message": "x", "error": "version_conflict"})") == "78 the API answered 409 version_conflict: x");
-  CHECK(line(422, R"({"message": "y", "error": "validation_failed"})") == "78 the API answered 422 validation_failed: y");
+  CHECK(line(422, R"({"message": "y", "error": "validation_failed"})") ==
+        "78 the API answered 422 validation_failed: y");
   CHECK(line(401, "") == "77 the API refused the token from --token-file /run/tok (401)");
   CHECK(line(500, "") == "69 the API answered 500, not 200");
 }

@@ -17,7 +17,8 @@ using testing::broken;
 namespace {
 
 const std::string kOk = R"({"data": {}})";
-const std::string kSecretBody = R"({"project": "api", "blob": "dcv1:2:c2VjcmV0LXZhbHVlLTQy", "key_version": 2, "base_version": 3})";
+const std::string kSecretBody =
+    R"({"project": "api", "blob": "dcv1:2:c2VjcmV0LXZhbHVlLTQy", "key_version": 2, "base_version": 3})";
 
 struct Harness : testing::ScriptedHttp {
   ApiRequest request;
@@ -96,7 +97,8 @@ TEST_CASE("each attempt's timeout is capped by what is left of the deadline") {
   CHECK(h.requests[0].connect_timeout == doctest::Approx(5));
   CHECK(h.requests[1].total_timeout == doctest::Approx(2.505));
   CHECK(h.notices ==
-        std::vector<std::string>{"the request timed out (Operation timed out after 30000 milliseconds); retrying in 0.5 s (attempt 2)"});
+        std::vector<std::string>{
+            "the request timed out (Operation timed out after 30000 milliseconds); retrying in 0.5 s (attempt 2)"});
 }
 
 TEST_CASE("429 with Retry-After: 3 waits at least 3 s, then succeeds on the second request") {
@@ -149,15 +151,18 @@ TEST_CASE("connection refused and DNS failures are retried until the deadline") 
               broken(TransportError::kConnect, "Failed to connect to api.example.test port 443: Connection refused")};
   const std::string failure = h.failure();
   CHECK(failure.starts_with("69 gave up after "));
-  CHECK(failure.ends_with(": last error: could not connect to the API (Failed to connect to api.example.test port 443: "
-                          "Connection refused)"));
-  CHECK(h.notices[0] ==
-        "could not resolve the API's host name (Could not resolve host: api.example.test); retrying in 0.2 s (attempt 2)");
+  CHECK(
+      failure.ends_with(": last error: could not connect to the API (Failed to connect to api.example.test port 443: "
+                        "Connection refused)"));
+  CHECK(
+      h.notices[0] ==
+      "could not resolve the API's host name (Could not resolve host: api.example.test); retrying in 0.2 s (attempt 2)");
 }
 
 TEST_CASE("TLS verification failures are not retried and exit 69 with curl's reason") {
   Harness h;
-  h.script = {broken(TransportError::kTlsVerify, "SSL: no alternative certificate subject name matches target host name 'api.example.test'")};
+  h.script = {broken(TransportError::kTlsVerify,
+                     "SSL: no alternative certificate subject name matches target host name 'api.example.test'")};
   CHECK(h.failure() ==
         "69 cannot verify the API's TLS certificate: SSL: no alternative certificate subject name matches target host "
         "name 'api.example.test'");
@@ -239,8 +244,7 @@ TEST_CASE("a POST is sent again after a refused connection or a failed DNS looku
   h.write(Method::kPost);
   h.script = {broken(TransportError::kConnect, "Failed to connect to api.example.test port 443: Connection refused"),
               broken(TransportError::kResolve, "Could not resolve host: api.example.test"),
-              broken(TransportError::kTlsHandshake, "OpenSSL SSL_connect: Connection reset by peer"),
-              answer(201, kOk)};
+              broken(TransportError::kTlsHandshake, "OpenSSL SSL_connect: Connection reset by peer"), answer(201, kOk)};
   CHECK(h.run().status == 201);
   REQUIRE(h.requests.size() == 4);
   for (const auto& r : h.requests) CHECK(r.body == kSecretBody);
@@ -270,23 +274,26 @@ TEST_CASE("a timeout before the request went out (the connection never completed
   CHECK(h.requests.size() == 2);
 }
 
-TEST_CASE("a POST answered 500, 502 or 504 or cut off is not sent again, and the line names the path without a subject") {
+TEST_CASE(
+    "a POST answered 500, 502 or 504 or cut off is not sent again, and the line names the path without a subject") {
   for (const long status : {500L, 502L, 504L}) {
     Harness h;
     h.request.method = Method::kPost;
     h.request.json_body = kSecretBody;
     h.script = {answer(status, R"({"message": "Internal server error.", "error": "internal"})", {}, "req-5"),
                 answer(201, kOk)};
-    CHECK(h.failure() == "69 the POST request for /api/v1/01HZX5V9Q6M3K8T2R4W7Y0B1CD/projects may or may not have "
-                         "been applied (last answer " + std::to_string(status) +
-                             " internal: Internal server error.; request id req-5)");
+    CHECK(h.failure() ==
+          "69 the POST request for /api/v1/01HZX5V9Q6M3K8T2R4W7Y0B1CD/projects may or may not have "
+          "been applied (last answer " +
+              std::to_string(status) + " internal: Internal server error.; request id req-5)");
     CHECK(h.requests.size() == 1);
   }
   Harness cut;
   cut.write(Method::kPatch);
   cut.script = {broken(TransportError::kReceive, "Connection reset by peer"), answer(200, kOk)};
-  CHECK(cut.failure() == "69 the PATCH request for environment production of api/web may or may not have been "
-                         "applied (last error: the connection broke off (Connection reset by peer))");
+  CHECK(cut.failure() ==
+        "69 the PATCH request for environment production of api/web may or may not have been "
+        "applied (last error: the connection broke off (Connection reset by peer))");
   CHECK(cut.requests.size() == 1);
 }
 
@@ -294,8 +301,8 @@ TEST_CASE("a POST answered 429 or 503 is sent again after the Retry-After: nothi
   Harness h;
   h.write(Method::kPost);
   h.uniform = 0.0;
-  h.script = {answer(429, R"({"message": "Too many requests.", "error": "rate_limited"})", "3"),
-              answer(503, "", "2"), answer(201, kOk)};
+  h.script = {answer(429, R"({"message": "Too many requests.", "error": "rate_limited"})", "3"), answer(503, "", "2"),
+              answer(201, kOk)};
   CHECK(h.run().status == 201);
   CHECK(h.requests.size() == 3);
   CHECK(h.sleeps == std::vector<double>{3.0, 2.0});
@@ -303,7 +310,8 @@ TEST_CASE("a POST answered 429 or 503 is sent again after the Retry-After: nothi
                                               "API answered 503; retrying in 2.0 s (attempt 3)"});
 }
 
-TEST_CASE("a conditional PUT whose answer was lost and that the read-back finds applied succeeds without a second PUT") {
+TEST_CASE(
+    "a conditional PUT whose answer was lost and that the read-back finds applied succeeds without a second PUT") {
   Harness h;
   h.write(Method::kPut);
   h.settle_with({true});
@@ -339,8 +347,9 @@ TEST_CASE("a conditional PUT that is never applied gives up at the deadline sayi
   h.settings.retry_timeout = 1.1;
   h.settle_with({false});
   h.script = {broken(TransportError::kTimeout, "Operation timed out", 0.2)};
-  CHECK(h.failure() == "69 gave up after 1 attempt in 0.2 s: last error: the request timed out (Operation timed out) "
-                       "(read back: it was not applied)");
+  CHECK(h.failure() ==
+        "69 gave up after 1 attempt in 0.2 s: last error: the request timed out (Operation timed out) "
+        "(read back: it was not applied)");
 }
 
 TEST_CASE("a lost conditional write whose read-back cannot tell, or fails, exits 69 as unknown") {
@@ -348,14 +357,16 @@ TEST_CASE("a lost conditional write whose read-back cannot tell, or fails, exits
   h.write(Method::kPut);
   h.settle_with({std::nullopt});
   h.script = {broken(TransportError::kTimeout, "Operation timed out")};
-  CHECK(h.failure() == "69 the PUT request for environment production of api/web may or may not have been applied "
-                       "(last error: the request timed out (Operation timed out)); reading it back could not tell");
+  CHECK(h.failure() ==
+        "69 the PUT request for environment production of api/web may or may not have been applied "
+        "(last error: the request timed out (Operation timed out)); reading it back could not tell");
   Harness f;
   f.write(Method::kPut);
   f.request.settle = []() -> std::optional<bool> { throw Error(kExitUnavailable, "gave up after 3 attempts"); };
   f.script = {answer(500, "")};
-  CHECK(f.failure() == "69 the PUT request for environment production of api/web may or may not have been applied "
-                       "(last answer 500); reading it back failed: gave up after 3 attempts");
+  CHECK(f.failure() ==
+        "69 the PUT request for environment production of api/web may or may not have been applied "
+        "(last answer 500); reading it back failed: gave up after 3 attempts");
 }
 
 TEST_CASE("a read-back through the same client ends at the write's deadline, not a whole deadline later") {
@@ -418,11 +429,12 @@ TEST_CASE("a conditional DELETE is settled by reading back, not repeated blindly
 TEST_CASE("409 version_conflict exits 75; send_raw returns it for the caller to handle") {
   Harness h;
   h.write(Method::kPut);
-  const auto conflict = answer(409, R"({"message": "The level is at version 4, not 3.", "error": "version_conflict"})",
-                               {}, "req-7");
+  const auto conflict =
+      answer(409, R"({"message": "The level is at version 4, not 3.", "error": "version_conflict"})", {}, "req-7");
   h.script = {conflict};
-  CHECK(h.failure() == "75 environment production of api/web changed since it was read; the write was not applied "
-                       "(409 version_conflict: The level is at version 4, not 3.; request id req-7)");
+  CHECK(h.failure() ==
+        "75 environment production of api/web changed since it was read; the write was not applied "
+        "(409 version_conflict: The level is at version 4, not 3.; request id req-7)");
   CHECK(h.requests.size() == 1);
   Harness raw;
   raw.write(Method::kPut);
@@ -436,13 +448,13 @@ TEST_CASE("409 version_conflict exits 75; send_raw returns it for the caller to 
 TEST_CASE("another 409 and a 422 exit 65 with the message and the first field's name, never its value") {
   Harness h;
   h.write(Method::kPut);
-  h.script = {answer(422,
-                     R"({"message": "The blob is not sealed for key version 2.", "error": "validation_failed",)"
-                     R"( "errors": {"blob": ["dcv1:2:c2VjcmV0LXZhbHVlLTQy is not sealed for key version 2."],)"
-                     R"( "key_version": ["wrong"]}})")};
+  h.script = {answer(422, R"({"message": "The blob is not sealed for key version 2.", "error": "validation_failed",)"
+                          R"( "errors": {"blob": ["dcv1:2:c2VjcmV0LXZhbHVlLTQy is not sealed for key version 2."],)"
+                          R"( "key_version": ["wrong"]}})")};
   const std::string failure = h.failure();
-  CHECK(failure == "65 the API refused the request for environment production of api/web (422 validation_failed: "
-                   "The blob is not sealed for key version 2. (field blob))");
+  CHECK(failure ==
+        "65 the API refused the request for environment production of api/web (422 validation_failed: "
+        "The blob is not sealed for key version 2. (field blob))");
   CHECK(failure.find("c2VjcmV0") == std::string::npos);
   Harness taken;
   taken.request.method = Method::kPost;
@@ -457,13 +469,16 @@ TEST_CASE("a 404 names the subject; a 403 names the subject, the ability and the
   Harness h;
   h.request.subject.what = "environment production of api/web";
   h.script = {answer(404, R"({"message": "Environment production not found.", "error": "not_found"})")};
-  CHECK(h.failure() == "78 environment production of api/web was not found (404 not_found: Environment production "
-                       "not found.)");
+  CHECK(h.failure() ==
+        "78 environment production of api/web was not found (404 not_found: Environment production "
+        "not found.)");
   Harness forbidden;
   forbidden.write(Method::kPut);
-  forbidden.script = {answer(403, R"({"message": "Forbidden.", "error": "forbidden", "required_ability": "secret:write"})")};
-  CHECK(forbidden.failure() == "77 the token from DOTENV_CLOUD_TOKEN_FILE=/run/tok lacks secret:write for environment "
-                               "production of api/web (403 forbidden: Forbidden.)");
+  forbidden.script = {
+      answer(403, R"({"message": "Forbidden.", "error": "forbidden", "required_ability": "secret:write"})")};
+  CHECK(forbidden.failure() ==
+        "77 the token from DOTENV_CLOUD_TOKEN_FILE=/run/tok lacks secret:write for environment "
+        "production of api/web (403 forbidden: Forbidden.)");
 }
 
 TEST_CASE("a secret JSON body never appears in any error line or notice") {
@@ -471,7 +486,9 @@ TEST_CASE("a secret JSON body never appears in any error line or notice") {
       {broken(TransportError::kTimeout, "Operation timed out")},
       {answer(500, R"({"message": "boom", "error": "internal"})")},
       {answer(400, R"({"message": "Bad request.", "error": "bad_request", "body": "dcv1:2:c2VjcmV0LXZhbHVlLTQy"})")},
-      {answer(422, R"({"message": "Invalid.", "error": "validation_failed", "errors": {"blob": ["dcv1:2:c2VjcmV0LXZhbHVlLTQy"]}})")},
+      {answer(
+          422,
+          R"({"message": "Invalid.", "error": "validation_failed", "errors": {"blob": ["dcv1:2:c2VjcmV0LXZhbHVlLTQy"]}})")},
       {answer(409, R"({"message": "Conflict.", "error": "version_conflict"})")},
       {answer(401, "dcv1:2:c2VjcmV0LXZhbHVlLTQy")},
       {answer(429, "dcv1:2:c2VjcmV0LXZhbHVlLTQy", "1"), answer(503, "dcv1:2:c2VjcmV0LXZhbHVlLTQy")},
@@ -494,8 +511,9 @@ TEST_CASE("an oversized answer to a write that was sent says its outcome is unkn
   Harness h;
   h.write(Method::kPost);
   h.script = {broken(TransportError::kTooLarge, "Failure writing output to destination")};
-  CHECK(h.failure() == "69 the API's answer is larger than 8 MiB; the POST request for environment production of "
-                       "api/web may or may not have been applied");
+  CHECK(h.failure() ==
+        "69 the API's answer is larger than 8 MiB; the POST request for environment production of "
+        "api/web may or may not have been applied");
   Harness tls;
   tls.write(Method::kPost);
   tls.script = {broken(TransportError::kTlsVerify, "SSL certificate problem: unable to get local issuer certificate")};
@@ -518,8 +536,7 @@ TEST_CASE("a splay waits only before a client's first request") {
 TEST_CASE("the client refuses an http:// API URL and a malformed pin before any request") {
   Harness h;
   h.settings.api_url = "http://api.example.test";
-  CHECK_THROWS_WITH(ApiClient(h.settings, h, h.environment(), h.notice()),
-                    "the API URL must use https://");
+  CHECK_THROWS_WITH(ApiClient(h.settings, h, h.environment(), h.notice()), "the API URL must use https://");
   h.settings.api_url = "https://api.example.test";
   h.settings.pins = {"sha256//QUJD"};
   CHECK_THROWS_WITH(ApiClient(h.settings, h, h.environment(), h.notice()),

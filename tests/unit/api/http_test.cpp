@@ -16,9 +16,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "api/http.hpp"
 #include "api/resolve.hpp"
 #include "core/error.hpp"
-#include "api/http.hpp"
 #include "tls_server.hpp"
 
 extern char** environ;
@@ -124,7 +124,8 @@ TEST_CASE("an http:// URL is refused by libcurl without connecting") {
   Listener listener;
   SecretArena arena;
   CurlHttpClient client;
-  const HttpResponse r = client.perform(request_to("http://127.0.0.1:" + std::to_string(listener.port) + "/"), arena.resource());
+  const HttpResponse r =
+      client.perform(request_to("http://127.0.0.1:" + std::to_string(listener.port) + "/"), arena.resource());
   CHECK(r.error == TransportError::kRefused);
   CHECK_FALSE(listener.connection_pending());
 }
@@ -155,7 +156,8 @@ TEST_CASE("a refused connection is a connect error, and no socket is left behind
   const int before = open_fd_count();
   {
     CurlHttpClient client;
-    const HttpResponse r = client.perform(request_to("https://127.0.0.1:" + std::to_string(port) + "/"), arena.resource());
+    const HttpResponse r =
+        client.perform(request_to("https://127.0.0.1:" + std::to_string(port) + "/"), arena.resource());
     CHECK(r.error == TransportError::kConnect);
     CHECK_FALSE(r.request_sent);
     CHECK(r.error_detail.find("127.0.0.1") != std::string::npos);
@@ -316,7 +318,8 @@ TEST_CASE("a form body is labelled as a form, and no Authorization goes without 
   testing::TlsServer server(kCreated);
   SecretArena arena;
   CurlHttpClient client;
-  HttpRequest request = request_with(server, Method::kPost, "grant_type=refresh_token&refresh_token=rt", BodyType::kForm);
+  HttpRequest request =
+      request_with(server, Method::kPost, "grant_type=refresh_token&refresh_token=rt", BodyType::kForm);
   request.bearer_token = {};
   client.perform(request, arena.resource());
   const auto requests = server.requests();

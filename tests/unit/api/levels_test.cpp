@@ -3,10 +3,10 @@
 
 #include <string>
 
+#include "api/levels.hpp"
 #include "core/blob.hpp"
 #include "core/key_proof.hpp"
 #include "support/error_of.hpp"
-#include "api/levels.hpp"
 
 using namespace dotenv_run;
 
@@ -78,8 +78,9 @@ TEST_CASE("a client key that does not match the proof is refused before any blob
   SecretKey key = SecretKey::generate();
   Answer a(key, "client");
   SecretKey other = SecretKey::generate();
-  CHECK(testing::error_of(kExitDataError, [&] { open_levels(a.answer, client_key(other, arena.resource()), arena.resource()); }) ==
-        "the project key from DOTENV_CLOUD_KEY_FILE=/run/key does not match project api");
+  CHECK(testing::error_of(kExitDataError, [&] {
+          open_levels(a.answer, client_key(other, arena.resource()), arena.resource());
+        }) == "the project key from DOTENV_CLOUD_KEY_FILE=/run/key does not match project api");
 }
 
 TEST_CASE("a client-managed project without a client key is a configuration error") {
@@ -113,6 +114,7 @@ TEST_CASE("a blob moved to another level does not open") {
   SecretKey key = SecretKey::generate();
   Answer a(key, "server");
   a.answer.levels[2].blob = a.project_blob;  // the project's blob served as the environment's
-  std::string message = testing::error_of(kExitDataError, [&] { open_levels(a.answer, std::nullopt, arena.resource()); });
+  std::string message =
+      testing::error_of(kExitDataError, [&] { open_levels(a.answer, std::nullopt, arena.resource()); });
   CHECK(message.rfind("level environment production: ", 0) == 0);
 }

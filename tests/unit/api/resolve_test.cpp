@@ -72,8 +72,9 @@ TEST_CASE("the organization must be a ULID and names must be slugs") {
   CHECK_NOTHROW(check_query(full_query()));
   CHECK_THROWS_WITH(check_query({"acme", "api", {}, {}}),
                     "the organization \"acme\" is not a ULID (26 characters of Crockford base32)");
-  CHECK_THROWS_WITH(check_query({"01HZX5V9Q6M3K8T2R4W7Y0B1CU", "api", {}, {}}),
-                    "the organization \"01HZX5V9Q6M3K8T2R4W7Y0B1CU\" is not a ULID (26 characters of Crockford base32)");
+  CHECK_THROWS_WITH(
+      check_query({"01HZX5V9Q6M3K8T2R4W7Y0B1CU", "api", {}, {}}),
+      "the organization \"01HZX5V9Q6M3K8T2R4W7Y0B1CU\" is not a ULID (26 characters of Crockford base32)");
   CHECK_THROWS_WITH(check_query({kOrg, "Api", {}, {}}),
                     "the project \"Api\" is not a valid slug (a lowercase letter or digit, then up to 63 lowercase "
                     "letters, digits, '_' or '-')");
@@ -195,7 +196,8 @@ TEST_CASE("404 names what was not found, from the server's message or else the w
 
 TEST_CASE("other 4xx are not retried and exit 78 with status, error and message") {
   Harness h;
-  h.script = {answer(422, R"({"message": "The project field is required.", "error": "validation_failed", "errors": {}})")};
+  h.script = {
+      answer(422, R"({"message": "The project field is required.", "error": "validation_failed", "errors": {}})")};
   CHECK(h.failure() == "78 the API answered 422 validation_failed: The project field is required.");
   CHECK(h.requests.size() == 1);
 }
@@ -220,9 +222,13 @@ TEST_CASE("server texts lose bidirectional controls, which would show the line i
 
 TEST_CASE("server texts lose C1 control characters too, and bytes that are not UTF-8 become '?'") {
   // U+009B is CSI and U+009D is OSC: terminals act on them in UTF-8 as they do on ESC [ and ESC ].
-  CHECK(sanitized("a\xc2\x9b" "31mred\xc2\x9d" "0;title") == "a31mred0;title");
+  CHECK(sanitized("a\xc2\x9b"
+                  "31mred\xc2\x9d"
+                  "0;title") == "a31mred0;title");
   // A lone 0x9b is CSI to a terminal that is not in UTF-8 mode.
-  CHECK(sanitized("a\x9b" "31m \xe9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91") == "a?31m ?t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91");
+  CHECK(sanitized("a\x9b"
+                  "31m \xe9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91") ==
+        "a?31m ?t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91");
   CHECK(sanitized("cut \xe2\x82") == "cut ??");
 }
 
@@ -232,7 +238,8 @@ TEST_CASE("server texts are stripped of control characters and cut at 200 bytes"
   // 199 ASCII bytes, then a two-byte character: cutting at 200 would split it.
   CHECK(sanitized(std::string(199, 'x') + "\xc3\xa9" + "tail") == std::string(199, 'x'));
   Harness h;
-  h.script = {answer(400, R"({"message": ")" + std::string(250, 'm') + R"(\u001b]0;title\u0007", "error": "bad\nthing"})")};
+  h.script = {
+      answer(400, R"({"message": ")" + std::string(250, 'm') + R"(\u001b]0;title\u0007", "error": "bad\nthing"})")};
   CHECK(h.failure() == "78 the API answered 400 badthing: " + std::string(200, 'm'));
 }
 

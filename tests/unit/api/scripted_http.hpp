@@ -30,8 +30,8 @@ struct Scripted {
 };
 
 inline Scripted answer(long status, std::string body, std::string retry_after = {}, std::string request_id = {}) {
-  return Scripted{status, std::move(body), std::move(retry_after), std::move(request_id), TransportError::kNone, {}, 0.1,
-                  true};
+  return Scripted{
+      status, std::move(body), std::move(retry_after), std::move(request_id), TransportError::kNone, {}, 0.1, true};
 }
 
 // As the real client reports them: DNS, connect and handshake failures sent nothing.

@@ -13,9 +13,9 @@
 
 #include "api/credentials.hpp"
 #include "api/settings.hpp"
+#include "core/error.hpp"
 #include "run/cli.hpp"
 #include "run/sources.hpp"
-#include "core/error.hpp"
 #include "support/error_of.hpp"
 
 using namespace dotenv_run;
@@ -38,8 +38,7 @@ struct Fixture {
     ::chmod(p.c_str(), mode);
   }
   Settings resolve(const Options& o) {
-    return launch_settings(o.settings, !o.env_files.empty(), MapLookup(env), root / "app" / "sub",
-                           arena.resource());
+    return launch_settings(o.settings, !o.env_files.empty(), MapLookup(env), root / "app" / "sub", arena.resource());
   }
   std::string error(const Options& o, ExitCode code = kExitConfig) {
     return testing::error_of(code, [&] { resolve(o); });
@@ -77,7 +76,8 @@ TEST_CASE("a flag beats the environment, which beats the project file") {
 TEST_CASE("the user config fills what nothing else set, and HOME may be unset") {
   Fixture f;
   fs::create_directories(f.root / "xdg" / "dotenv-cloud");
-  f.write(f.root / "xdg" / "dotenv-cloud" / "config.json", R"({"api_url": "https://self.hosted", "org": "01JBBBBBBBBBBBBBBBBBBBBBBB"})");
+  f.write(f.root / "xdg" / "dotenv-cloud" / "config.json",
+          R"({"api_url": "https://self.hosted", "org": "01JBBBBBBBBBBBBBBBBBBBBBBB"})");
   f.env["XDG_CONFIG_HOME"] = (f.root / "xdg").string();
   f.env["DOTENV_CLOUD_TOKEN"] = "tok";
   Options o = cloud_options();
@@ -101,13 +101,15 @@ TEST_CASE("a project file another user could have written is refused, since it n
   Fixture f;
   fs::path p = f.root / "app" / ".dotenv-cloud.json";
   f.write(p, R"({"project": "api"})", 0664);
-  CHECK(f.error(Options{}) == p.string() + ": group or others may write it (mode 0664); refused, since it could "
-                                           "send the token elsewhere");
+  CHECK(f.error(Options{}) == p.string() +
+                                  ": group or others may write it (mode 0664); refused, since it could "
+                                  "send the token elsewhere");
   ::chmod(p.c_str(), 0644);
   if (::geteuid() == 0) {
     REQUIRE(::chown(p.c_str(), 65534, 65534) == 0);
-    CHECK(f.error(Options{}) == p.string() + ": owned by uid 65534, not by you or root; refused, since it could "
-                                             "send the token elsewhere");
+    CHECK(f.error(Options{}) == p.string() +
+                                    ": owned by uid 65534, not by you or root; refused, since it could "
+                                    "send the token elsewhere");
   }
 }
 
@@ -115,24 +117,27 @@ TEST_CASE("a settings file with a number RapidJSON would mis-parse is refused be
   Fixture f;
   fs::path p = f.root / "app" / ".dotenv-cloud.json";
   f.write(p, R"({"org": 1e-2147483649})");
-  CHECK(f.error(Options{}) == p.string() + ": not valid JSON: a number with an exponent of more than 4 digits at "
-                                           "byte 8");
+  CHECK(f.error(Options{}) == p.string() +
+                                  ": not valid JSON: a number with an exponent of more than 4 digits at "
+                                  "byte 8");
 }
 
 TEST_CASE("a project file may not hold a token") {
   Fixture f;
   fs::path p = f.root / ".dotenv-cloud.json";
   f.write(p, R"({"project": "api", "token": "x"})");
-  CHECK(f.error(Options{}) == p.string() + ": \"token\" must not be in this file: it never holds a secret; use "
-                                           "DOTENV_CLOUD_TOKEN_FILE or a systemd credential");
+  CHECK(f.error(Options{}) == p.string() +
+                                  ": \"token\" must not be in this file: it never holds a secret; use "
+                                  "DOTENV_CLOUD_TOKEN_FILE or a systemd credential");
 }
 
 TEST_CASE("an unknown setting in a project file is an error, not ignored") {
   Fixture f;
   fs::path p = f.root / "app" / ".dotenv-cloud.json";
   f.write(p, R"({"projcet": "api"})");
-  CHECK(f.error(Options{}) == p.string() + ": unknown setting \"projcet\" (known: org, project, target, environment, "
-                                           "api_url, ca_file)");
+  CHECK(f.error(Options{}) == p.string() +
+                                  ": unknown setting \"projcet\" (known: org, project, target, environment, "
+                                  "api_url, ca_file)");
 }
 
 TEST_CASE("the token comes from the token file flag, then the variable, then its _FILE, then the credential") {
@@ -160,11 +165,13 @@ TEST_CASE("settings that cannot work together are refused") {
   Options o = cloud_options();
   o.settings.environment = "prod";
   CHECK(f.error(o) == "an environment is set (--environment) but no target: set --target or DOTENV_CLOUD_TARGET");
-  CHECK(f.error(Options{}) == "nothing to load: set a project (--project or DOTENV_CLOUD_PROJECT, or a "
-                              ".dotenv-cloud.json file) or give --env-file");
+  CHECK(f.error(Options{}) ==
+        "nothing to load: set a project (--project or DOTENV_CLOUD_PROJECT, or a "
+        ".dotenv-cloud.json file) or give --env-file");
   f.env.erase("DOTENV_CLOUD_TOKEN");
-  CHECK(f.error(cloud_options()) == "no API token: run dotenv-cloud login, or set DOTENV_CLOUD_TOKEN_FILE (or "
-                                    "DOTENV_CLOUD_TOKEN), --token-file, or a systemd credential named dotenv-cloud-token");
+  CHECK(f.error(cloud_options()) ==
+        "no API token: run dotenv-cloud login, or set DOTENV_CLOUD_TOKEN_FILE (or "
+        "DOTENV_CLOUD_TOKEN), --token-file, or a systemd credential named dotenv-cloud-token");
 }
 
 TEST_CASE("-v describes where settings came from without the token") {
@@ -173,8 +180,9 @@ TEST_CASE("-v describes where settings came from without the token") {
   Settings s = f.resolve(cloud_options());
   std::string all;
   for (const auto& line : describe_settings(s)) all += line + "\n";
-  CHECK(all == "org = 01JAAAAAAAAAAAAAAAAAAAAAAA (from --org)\nproject = api (from --project)\n"
-               "api url = https://api.dotenv.cloud (from default)\ntoken from DOTENV_CLOUD_TOKEN\n");
+  CHECK(all ==
+        "org = 01JAAAAAAAAAAAAAAAAAAAAAAA (from --org)\nproject = api (from --project)\n"
+        "api url = https://api.dotenv.cloud (from default)\ntoken from DOTENV_CLOUD_TOKEN\n");
 }
 
 TEST_CASE("-v never shows a password in the API URL") {
@@ -281,15 +289,16 @@ TEST_CASE("an explicit token wins over the stored login, which is then not even 
   f.env["CREDENTIALS_DIRECTORY"] = (f.root / "creds").string();
   CHECK(f.resolve(cloud_options()).token->value == "credential-token");
   f.env.erase("CREDENTIALS_DIRECTORY");
-  CHECK(f.error(cloud_options()) == file.string() + ": group or others have access (mode 0644); run chmod 600 " +
-                                        file.string());
+  CHECK(f.error(cloud_options()) ==
+        file.string() + ": group or others have access (mode 0644); run chmod 600 " + file.string());
 }
 
 TEST_CASE("a stored login for another API URL is not sent to this one") {
   Fixture f;
   store_login(f, "https://other.example", "stored-access");
-  CHECK(f.error(cloud_options()) == "no API token: run dotenv-cloud login, or set DOTENV_CLOUD_TOKEN_FILE (or "
-                                    "DOTENV_CLOUD_TOKEN), --token-file, or a systemd credential named dotenv-cloud-token");
+  CHECK(f.error(cloud_options()) ==
+        "no API token: run dotenv-cloud login, or set DOTENV_CLOUD_TOKEN_FILE (or "
+        "DOTENV_CLOUD_TOKEN), --token-file, or a systemd credential named dotenv-cloud-token");
   f.env["DOTENV_CLOUD_API_URL"] = "https://other.example/";
   CHECK(f.resolve(cloud_options()).token->value == "stored-access");
 }

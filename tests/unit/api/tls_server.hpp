@@ -67,7 +67,8 @@ class TlsServer {
     X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
     X509_set_pubkey(cert, key);
     X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1,
+                               0);
     X509_set_issuer_name(cert, name);
     X509V3_CTX v3;
     X509V3_set_ctx_nodb(&v3);
@@ -157,7 +158,8 @@ class TlsServer {
       const std::size_t end = request.find("\r\n\r\n");
       if (wanted == std::string::npos && end != std::string::npos) {
         const std::size_t at = request.find("\r\nContent-Length: ");
-        const std::size_t length = at != std::string::npos && at < end ? std::strtoul(request.c_str() + at + 18, nullptr, 10) : 0;
+        const std::size_t length =
+            at != std::string::npos && at < end ? std::strtoul(request.c_str() + at + 18, nullptr, 10) : 0;
         wanted = end + 4 + length;
       }
     }

@@ -18,7 +18,8 @@ TEST_CASE("the API URL must be https and loses one trailing slash") {
                     "the API URL is not a valid URL (expected https://host[:port][/path])");
   CHECK_THROWS_WITH(checked_api_url("https://user:pw@api.dotenv.cloud"),
                     "the API URL must not contain a user name or password");
-  CHECK_THROWS_WITH(checked_api_url("https://api.dotenv.cloud/?x=1"), "the API URL must not contain a query or fragment");
+  CHECK_THROWS_WITH(checked_api_url("https://api.dotenv.cloud/?x=1"),
+                    "the API URL must not contain a query or fragment");
 }
 
 TEST_CASE("pins are checked and joined for libcurl") {
@@ -26,8 +27,10 @@ TEST_CASE("pins are checked and joined for libcurl") {
   const std::string b = "sha256//" + std::string(42, 'B') + "E=";
   CHECK(joined_pins({}) == "");
   CHECK(joined_pins({a, b}) == a + ";" + b);
-  CHECK_THROWS_WITH(joined_pins({"sha1//AAAA"}), "the pin \"sha1//AAAA\" is not sha256// followed by the base64 of 32 bytes");
-  CHECK_THROWS_WITH(joined_pins({"sha256//QUJD"}), "the pin \"sha256//QUJD\" is not sha256// followed by the base64 of 32 bytes");
+  CHECK_THROWS_WITH(joined_pins({"sha1//AAAA"}),
+                    "the pin \"sha1//AAAA\" is not sha256// followed by the base64 of 32 bytes");
+  CHECK_THROWS_WITH(joined_pins({"sha256//QUJD"}),
+                    "the pin \"sha256//QUJD\" is not sha256// followed by the base64 of 32 bytes");
 }
 
 TEST_CASE("a path part is escaped, unreserved characters kept") {

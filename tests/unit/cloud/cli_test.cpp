@@ -26,9 +26,9 @@ using Words = std::vector<std::string>;
 }  // namespace
 
 TEST_CASE("options before, between and after the command words give the same command line") {
-  for (const CommandLine& line : {parse({"-p", "api", "--json", "targets", "list"}),
-                                  parse({"targets", "-p", "api", "list", "--json"}),
-                                  parse({"targets", "list", "--project=api", "--json"})}) {
+  for (const CommandLine& line :
+       {parse({"-p", "api", "--json", "targets", "list"}), parse({"targets", "-p", "api", "list", "--json"}),
+        parse({"targets", "list", "--project=api", "--json"})}) {
     CHECK(line.words == Words{"targets", "list"});
     CHECK(*line.settings.project == "api");
     CHECK(line.json);
@@ -37,9 +37,9 @@ TEST_CASE("options before, between and after the command words give the same com
 }
 
 TEST_CASE("the settings options are the shared ones, with dotenv-run's values and checks") {
-  const CommandLine line = parse({"whoami", "-o", "01J0EXAMPLE0ORG0ULID000000", "--api-url", "https://x",
-                                  "--ca-file", "ca.pem", "--pin", "sha256//a", "--pin", "sha256//b", "--token-file",
-                                  "t", "--key-file", "k", "--timeout", "2.5", "--retry-timeout", "9"});
+  const CommandLine line = parse({"whoami", "-o", "01J0EXAMPLE0ORG0ULID000000", "--api-url", "https://x", "--ca-file",
+                                  "ca.pem", "--pin", "sha256//a", "--pin", "sha256//b", "--token-file", "t",
+                                  "--key-file", "k", "--timeout", "2.5", "--retry-timeout", "9"});
   CHECK(*line.settings.org == "01J0EXAMPLE0ORG0ULID000000");
   CHECK(*line.settings.api_url == "https://x");
   CHECK(*line.settings.ca_file == "ca.pem");
@@ -48,8 +48,9 @@ TEST_CASE("the settings options are the shared ones, with dotenv-run's values an
   CHECK(*line.settings.key_file == "k");
   CHECK(*line.settings.request_timeout == 2.5);
   CHECK(*line.settings.retry_timeout == 9);
-  CHECK(testing::error_of(kExitUsage, [] { parse({"whoami", "--timeout", "0"}); }) ==
-        "--timeout takes a number of seconds from 0.1 to 86400, not '0' (see dotenv-cloud --help)");
+  CHECK(testing::error_of(kExitUsage, [] {
+          parse({"whoami", "--timeout", "0"});
+        }) == "--timeout takes a number of seconds from 0.1 to 86400, not '0' (see dotenv-cloud --help)");
 }
 
 TEST_CASE("a double dash ends the options: what follows are words, even '--json'") {
@@ -68,22 +69,30 @@ TEST_CASE("an option's value may look like an option or a double dash") {
 }
 
 TEST_CASE("command options record which were given, and --limit is a positive count") {
-  const CommandLine line = parse({"projects", "create", "x", "--client-managed", "--new-key-file", "k", "--limit", "7"});
+  const CommandLine line =
+      parse({"projects", "create", "x", "--client-managed", "--new-key-file", "k", "--limit", "7"});
   CHECK(line.given == (kOptionClientManaged | kOptionNewKeyFile | kOptionLimit));
   CHECK(*line.limit == 7);
   for (const char* bad : {"0", "-3", "x", "1000001", "2x", ""}) {
-    CHECK(testing::error_of(kExitUsage, [&] { parse({"plans", "--limit", bad}); }).starts_with("--limit takes a number"));
+    CHECK(testing::error_of(kExitUsage, [&] {
+            parse({"plans", "--limit", bad});
+          }).starts_with("--limit takes a number"));
   }
 }
 
 TEST_CASE("unknown options, missing values and values given to flags are usage errors") {
-  CHECK(testing::error_of(kExitUsage, [] { parse({"whoami", "--frob"}); }) ==
-        "unknown option '--frob' (see dotenv-cloud --help)");
-  CHECK(testing::error_of(kExitUsage, [] { parse({"whoami", "-x"}); }) == "unknown option '-x' (see dotenv-cloud --help)");
-  CHECK(testing::error_of(kExitUsage, [] { parse({"whoami", "-p"}); }) ==
-        "option '-p' needs a value (see dotenv-cloud --help)");
-  CHECK(testing::error_of(kExitUsage, [] { parse({"whoami", "--yes=no"}); }) ==
-        "option '--yes' takes no value (see dotenv-cloud --help)");
+  CHECK(testing::error_of(kExitUsage, [] {
+          parse({"whoami", "--frob"});
+        }) == "unknown option '--frob' (see dotenv-cloud --help)");
+  CHECK(testing::error_of(kExitUsage, [] {
+          parse({"whoami", "-x"});
+        }) == "unknown option '-x' (see dotenv-cloud --help)");
+  CHECK(testing::error_of(kExitUsage, [] {
+          parse({"whoami", "-p"});
+        }) == "option '-p' needs a value (see dotenv-cloud --help)");
+  CHECK(testing::error_of(kExitUsage, [] {
+          parse({"whoami", "--yes=no"});
+        }) == "option '--yes' takes no value (see dotenv-cloud --help)");
 }
 
 TEST_CASE("a lone dash is a word (stdin, for commands that read a file)") {

@@ -50,17 +50,22 @@ TEST_CASE("an unknown command or verb names what is known") {
         "unknown command 'nope' (see dotenv-cloud --help)");
   CHECK(testing::error_of(kExitUsage, [] { find_command({"orgs"}); }) ==
         "orgs needs one of: list, create, show (see dotenv-cloud help orgs)");
-  CHECK(testing::error_of(kExitUsage, [] { find_command({"targets", "rm"}); }) ==
+  CHECK(testing::error_of(kExitUsage,
+                          [] {
+                            find_command({"targets", "rm"});
+                          }) ==
         "unknown command 'targets rm' (targets takes list, show, create, update, delete) (see dotenv-cloud help "
         "targets)");
 }
 
 TEST_CASE("a command refuses options it does not take and a wrong number of arguments") {
   const Command& show = find_command({"projects", "show"});
-  CHECK(testing::error_of(kExitUsage, [&] { check_usage(show, line_of({"projects", "show", "api"}, kOptionYes)); }) ==
-        "projects show does not take --yes (see dotenv-cloud help projects show)");
-  CHECK(testing::error_of(kExitUsage, [&] { check_usage(show, line_of({"projects", "show"})); }) ==
-        "usage: dotenv-cloud projects show SLUG (see dotenv-cloud help projects show)");
+  CHECK(testing::error_of(kExitUsage, [&] {
+          check_usage(show, line_of({"projects", "show", "api"}, kOptionYes));
+        }) == "projects show does not take --yes (see dotenv-cloud help projects show)");
+  CHECK(testing::error_of(kExitUsage, [&] {
+          check_usage(show, line_of({"projects", "show"}));
+        }) == "usage: dotenv-cloud projects show SLUG (see dotenv-cloud help projects show)");
   check_usage(show, line_of({"projects", "show", "api"}, kOptionJson));
 }
 
@@ -68,7 +73,9 @@ TEST_CASE("--client-managed needs --new-key-file and the reverse") {
   const Command& create = find_command({"projects", "create"});
   CommandLine line = line_of({"projects", "create", "x"}, kOptionClientManaged);
   line.client_managed = true;
-  CHECK(testing::error_of(kExitUsage, [&] { check_usage(create, line); }).starts_with("--client-managed and --new-key-file go together"));
+  CHECK(testing::error_of(kExitUsage, [&] {
+          check_usage(create, line);
+        }).starts_with("--client-managed and --new-key-file go together"));
   line.new_key_file = "k";
   line.given |= kOptionNewKeyFile;
   check_usage(create, line);

@@ -47,7 +47,7 @@ TEST_CASE("diff_variables of equal texts is empty, and of a level without a blob
 TEST_CASE("quoted_for_terminal keeps a value on one line and shows every byte") {
   CHECK(quoted_for_terminal("plain") == "\"plain\"");
   CHECK(quoted_for_terminal("two\nlines\tand \"quotes\" \\") == "\"two\\nlines\\tand \\\"quotes\\\" \\\\\"");
-  CHECK(quoted_for_terminal("caf\xc3\xa9") == "\"caf\xc3\xa9\"");                  // UTF-8 text stays
+  CHECK(quoted_for_terminal("caf\xc3\xa9") == "\"caf\xc3\xa9\"");                        // UTF-8 text stays
   CHECK(quoted_for_terminal("\x1b[31m\xff\xc2\x85") == "\"\\x1b[31m\\xff\\xc2\\x85\"");  // escapes, bad bytes, C1
   CHECK(quoted_for_terminal(std::string_view("a\0b", 3)) == "\"a\\x00b\"");
 }

@@ -101,18 +101,20 @@ class FakeLevelServer final : public HttpClient {
                     R"("updated_at": null}}}})",
                     kLevelId, opt(version), blob ? std::to_string(key_version) : "null", blob_text));
   }
-    void key_answer(HttpResponse& r) {
+  void key_answer(HttpResponse& r) {
     if (!client_managed_)
-      return with(r, 200, fmt::format(R"({{"data": {{"mode": "server", "version": {}, "key": "{}"}}}})",
-                                                key_version, key.to_base64()));
+      return with(
+          r, 200,
+          fmt::format(R"({{"data": {{"mode": "server", "version": {}, "key": "{}"}}}})", key_version, key.to_base64()));
     return with(r, 200,
-                          fmt::format(R"({{"data": {{"mode": "client", "version": {}, "key_proof": {{"algorithm": "{}", )"
-                                      R"("iterations": {}, "salt": "{}", "proof": "{}"}}}}}})",
-                                      key_version, proof.algorithm, proof.iterations, proof.salt_b64, proof.proof_b64));
+                fmt::format(R"({{"data": {{"mode": "client", "version": {}, "key_proof": {{"algorithm": "{}", )"
+                            R"("iterations": {}, "salt": "{}", "proof": "{}"}}}}}})",
+                            key_version, proof.algorithm, proof.iterations, proof.salt_b64, proof.proof_b64));
   }
   void conflict(HttpResponse& r) {
-    return with(r, 409, fmt::format(R"({{"message": "The level is at version {}.", "error": "version_conflict"}})",
-                                              version.value_or(0)));
+    return with(r, 409,
+                fmt::format(R"({{"message": "The level is at version {}.", "error": "version_conflict"}})",
+                            version.value_or(0)));
   }
   // The base_version check and the lost-answer hook, shared by PUT and DELETE.
   bool conflicts(const rapidjson::Document& body) {

@@ -7,13 +7,13 @@
 #include <vector>
 
 #include "api/client.hpp"
+#include "cloud/fake_level_server.hpp"
 #include "cloud/level_change.hpp"
 #include "core/dotenv.hpp"
 #include "core/dotenv_edit.hpp"
 #include "core/error.hpp"
 #include "support/error_of.hpp"
 #include "support/random_values.hpp"
-#include "cloud/fake_level_server.hpp"
 
 using namespace dotenv_run;
 using testing::FakeLevelServer;
@@ -42,8 +42,9 @@ struct Harness {
 
   ChangeResult apply(const LevelEdit& edit) {
     ApiClient client(copied_settings(settings), server, environment(), nullptr);
-    LevelEditor editor(client, make_level_ref(testing::kOrg, "api", "web", "production"), client_key, environment(),
-                       [this](std::string_view line) { notices.emplace_back(line); }, arena.resource());
+    LevelEditor editor(
+        client, make_level_ref(testing::kOrg, "api", "web", "production"), client_key, environment(),
+        [this](std::string_view line) { notices.emplace_back(line); }, arena.resource());
     return editor.apply(edit);
   }
   ChangeResult clear() {
@@ -133,8 +134,9 @@ TEST_CASE("a conflict reads the level again and re-applies the same change on th
   CHECK(h.server.text() == "A=1\nOTHER=theirs\nMINE=ours\n");
   CHECK(h.sleeps == std::vector<double>{0.1});  // half of the first window, 0.2 s
   REQUIRE(h.notices.size() == 1);
-  CHECK(h.notices[0] == "environment production of api/web was changed by someone else; reading it again in 0.1 s "
-                        "(attempt 2)");
+  CHECK(h.notices[0] ==
+        "environment production of api/web was changed by someone else; reading it again in 0.1 s "
+        "(attempt 2)");
 }
 
 TEST_CASE("a level that keeps changing gives up with 75 after five re-applications, with growing jittered waits") {
@@ -143,8 +145,9 @@ TEST_CASE("a level that keeps changing gives up with 75 after five re-applicatio
   h.server.before_write = [&](unsigned n) { h.server.store("A=" + std::to_string(n + 1) + "\n"); };
   const std::string message = testing::error_of(kExitTempFail, [&] { h.apply(set_edit("B", "2")); });
   INFO(message);
-  CHECK(message.starts_with("environment production of api/web kept changing: the write conflicted 6 times, "
-                            "nothing was written (last: "));
+  CHECK(
+      message.starts_with("environment production of api/web kept changing: the write conflicted 6 times, "
+                          "nothing was written (last: "));
   CHECK(message.find("409 version_conflict: The level is at version 7.") != std::string::npos);
   CHECK(h.server.count(Method::kPut) == 6);
   CHECK(h.sleeps == std::vector<double>{0.1, 0.2, 0.4, 0.8, 1.6});
@@ -169,8 +172,8 @@ TEST_CASE("a malformed ${...} is refused too, but a ${NAME:?} another level may 
         }).starts_with("level environment production: line 1: "));
   CHECK(h.server.count(Method::kPut) == 0);
   CHECK(h.apply([](std::string_view, std::pmr::memory_resource* mem) {
-          return secret_copy("URL=${HOST:?set HOST in the project}\n", mem);
-        }).changed);
+           return secret_copy("URL=${HOST:?set HOST in the project}\n", mem);
+         }).changed);
 }
 
 TEST_CASE("an answer lost after the write is settled by reading back: one write, no duplicate, no error") {
@@ -202,8 +205,9 @@ TEST_CASE("client-managed: a wrong key is refused before anything is opened or s
       return secret_copy("", mem);
     });
   });
-  CHECK(message == "the project key from DOTENV_CLOUD_KEY_FILE=/k does not match project api: nothing was read or "
-                   "written");
+  CHECK(message ==
+        "the project key from DOTENV_CLOUD_KEY_FILE=/k does not match project api: nothing was read or "
+        "written");
   CHECK_FALSE(edited);
   CHECK(h.server.count(Method::kPut) == 0);
 }
@@ -211,8 +215,9 @@ TEST_CASE("client-managed: a wrong key is refused before anything is opened or s
 TEST_CASE("client-managed: an empty level still checks the key before the first write") {
   Harness h(true);
   h.client_key.reset();
-  CHECK(testing::error_of(kExitConfig, [&] { h.apply(set_edit("A", "1")); })
-            .starts_with("project api is client-managed: give its key with --key-file"));
+  CHECK(testing::error_of(kExitConfig, [&] {
+          h.apply(set_edit("A", "1"));
+        }).starts_with("project api is client-managed: give its key with --key-file"));
   CHECK(h.server.count(Method::kPut) == 0);
 }
 

@@ -40,8 +40,9 @@ TEST_CASE("a level is named, pathed and queried by its deepest slug, with the or
 }
 
 TEST_CASE("an environment without a target, or a slug that is not one, is refused before any request") {
-  CHECK(testing::error_of(kExitConfig, [] { make_level_ref(kLowerOrg, "api", std::nullopt, "production"); })
-            .starts_with("an environment needs a target"));
+  CHECK(testing::error_of(kExitConfig, [] {
+          make_level_ref(kLowerOrg, "api", std::nullopt, "production");
+        }).starts_with("an environment needs a target"));
   testing::error_of(kExitConfig, [] { make_level_ref(kLowerOrg, "api/../x", std::nullopt, std::nullopt); });
   testing::error_of(kExitConfig, [] { make_level_ref("not-a-ulid", "api", std::nullopt, std::nullopt); });
 }

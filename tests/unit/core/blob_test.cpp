@@ -12,8 +12,8 @@
 
 #include "core/base64.hpp"
 #include "core/blob.hpp"
-#include "core/key_proof.hpp"
 #include "core/error.hpp"
+#include "core/key_proof.hpp"
 #include "support/error_of.hpp"
 #include "vectors/pynacl_vectors.hpp"
 
@@ -83,10 +83,9 @@ std::string seal_unpadded(std::string_view bytes, const SecretKey& key, unsigned
   std::vector<unsigned char> raw(kBlobNonceBytes + bytes.size() + kBlobTagBytes);
   randombytes_buf(raw.data(), kBlobNonceBytes);
   unsigned long long len = 0;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(raw.data() + kBlobNonceBytes, &len,
-                                             reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                                             reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nullptr,
-                                             raw.data(), key.data());
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+      raw.data() + kBlobNonceBytes, &len, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+      reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nullptr, raw.data(), key.data());
   return "dcv1:" + std::to_string(version) + ":" + base64_encode(raw);
 }
 
@@ -103,7 +102,7 @@ std::array<unsigned char, kBlobNonceBytes> nonce_from_hex(std::string_view hex) 
 TEST_CASE("a sealed blob opens to the same text") {
   const SecretKey key = SecretKey::generate();
   for (const std::string& text : {std::string("A=1\n"), std::string("GREETING=Grüße, 世界\nB=\"two\nlines\"\n"),
-                                 std::string("NUL_INSIDE=\0x\n", 14), std::string(5000, 'v')}) {
+                                  std::string("NUL_INSIDE=\0x\n", 14), std::string(5000, 'v')}) {
     const std::string blob = seal_blob(text, key, 3, kOrg, kLevel);
     CHECK(blob.starts_with("dcv1:3:"));
     CHECK(blob_key_version(blob, kWhat) == 3);
@@ -123,8 +122,8 @@ TEST_CASE("the opened text lives in the memory resource it is given") {
 
 TEST_CASE("padding is always present and fills up to a multiple of 256 bytes") {
   const SecretKey key = SecretKey::generate();
-  const std::pair<std::size_t, std::size_t> cases[] = {{0, 256}, {1, 256}, {255, 256}, {256, 512}, {257, 512},
-                                                       {511, 512}, {512, 768}};
+  const std::pair<std::size_t, std::size_t> cases[] = {{0, 256},   {1, 256},   {255, 256}, {256, 512},
+                                                       {257, 512}, {511, 512}, {512, 768}};
   for (const auto& [length, padded] : cases) {
     CAPTURE(length);
     const std::string text(length, 'p');
@@ -175,9 +174,9 @@ TEST_CASE("a key version that is not a positive decimal integer is refused") {
   const std::string message =
       "level environment production: bad key version in blob (expected a positive decimal integer without leading "
       "zeros)";
-  for (const std::string_view blob : {"dcv1::AAAA", "dcv1:0:AAAA", "dcv1:01:AAAA", "dcv1:-1:AAAA", "dcv1:+1:AAAA",
-                                      "dcv1: 1:AAAA", "dcv1:1a:AAAA", "dcv1:4294967296:AAAA",
-                                      "dcv1:99999999999999999999:AAAA"}) {
+  for (const std::string_view blob :
+       {"dcv1::AAAA", "dcv1:0:AAAA", "dcv1:01:AAAA", "dcv1:-1:AAAA", "dcv1:+1:AAAA", "dcv1: 1:AAAA", "dcv1:1a:AAAA",
+        "dcv1:4294967296:AAAA", "dcv1:99999999999999999999:AAAA"}) {
     CAPTURE(blob);
     CHECK(failure_of([&] { blob_key_version(blob, kWhat); }) == data_error(message));
   }
@@ -303,8 +302,8 @@ TEST_CASE("a malformed project key is refused without echoing it") {
   const std::string too_short = base64_encode(std::vector<unsigned char>(31, 1));
   std::string stray_bits = base64_encode(std::vector<unsigned char>(32, 0));
   stray_bits[42] = 'B';  // the last character's low bits must be zero in canonical base64
-  for (const std::string& bad : {unpadded, too_long, too_short, stray_bits, b64 + "\n", " " + b64, std::string(),
-                                 std::string(44, '!')}) {
+  for (const std::string& bad :
+       {unpadded, too_long, too_short, stray_bits, b64 + "\n", " " + b64, std::string(), std::string(44, '!')}) {
     CAPTURE(bad);
     const Failure failure = failure_of([&] { SecretKey::from_base64(bad, "DOTENV_CLOUD_KEY"); });
     CHECK(failure == data_error("DOTENV_CLOUD_KEY: not a base64 key of 32 bytes"));

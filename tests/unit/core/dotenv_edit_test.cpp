@@ -163,7 +163,9 @@ TEST_SUITE("dotenv edit: set") {
     CHECK(set("A=1", "B", "2") == "A=1\nB=2\n");
     CHECK(set("A=1\n# trailing comment", "B", "x y") == "A=1\n# trailing comment\nB='x y'\n");
     CHECK(set("", "B", "2") == "B=2\n");
-    CHECK(set("\xEF\xBB\xBF", "B", "2") == "\xEF\xBB\xBF" "B=2\n");
+    CHECK(set("\xEF\xBB\xBF", "B", "2") ==
+          "\xEF\xBB\xBF"
+          "B=2\n");
   }
 
   TEST_CASE("a text with CRLF line breaks keeps them, and appended lines use them too") {
@@ -230,9 +232,9 @@ TEST_SUITE("dotenv edit: set") {
 
   TEST_CASE("a text the parser rejects is refused with its source and line") {
     SecretArena arena;
-    CHECK(testing::error_of(kExitDataError, [&] { DotenvDocument("A=1\nB='open\n", "level environment production",
-                                                                 arena.resource()); }) ==
-          "level environment production: line 2: unterminated single quote");
+    CHECK(testing::error_of(kExitDataError, [&] {
+            DotenvDocument("A=1\nB='open\n", "level environment production", arena.resource());
+          }) == "level environment production: line 2: unterminated single quote");
   }
 
   TEST_CASE("the edited text lives in the given memory resource, even when it is short") {
@@ -248,10 +250,11 @@ TEST_SUITE("dotenv edit: set") {
 TEST_SUITE("dotenv edit: unset") {
   TEST_CASE("unsetting removes the statement's line and keeps everything else") {
     bool removed = false;
-    CHECK(unset(kLevel, "DB_PORT", &removed) ==
-          "# Database settings\n\nexport DB_HOST=db.internal        # the primary\n"
-          "\t# indented comment\nDB_URL=postgres://${DB_HOST}:${DB_PORT}/app\n"
-          "PEM=\"-----BEGIN KEY-----\nMIIB\n-----END KEY-----\"   # quotes may span lines\n\n\nCOLOR=#ff0000\nLAST='x y'");
+    CHECK(
+        unset(kLevel, "DB_PORT", &removed) ==
+        "# Database settings\n\nexport DB_HOST=db.internal        # the primary\n"
+        "\t# indented comment\nDB_URL=postgres://${DB_HOST}:${DB_PORT}/app\n"
+        "PEM=\"-----BEGIN KEY-----\nMIIB\n-----END KEY-----\"   # quotes may span lines\n\n\nCOLOR=#ff0000\nLAST='x y'");
     CHECK(removed);
   }
 
@@ -267,7 +270,11 @@ TEST_SUITE("dotenv edit: unset") {
 
   TEST_CASE("unsetting removes every assignment and bare line of the name, and the last line without a break") {
     CHECK(unset("A=1\nB=2\nexport A='x\ny'\nA\nC=3\nA=4", "A") == "B=2\nC=3\n");
-    CHECK(unset("\xEF\xBB\xBF" "A=1\r\nB=2\r\n", "A") == "\xEF\xBB\xBF" "B=2\r\n");
+    CHECK(unset("\xEF\xBB\xBF"
+                "A=1\r\nB=2\r\n",
+                "A") ==
+          "\xEF\xBB\xBF"
+          "B=2\r\n");
   }
 
   TEST_CASE("unsetting a name nothing assigns changes nothing and says so") {
@@ -293,8 +300,8 @@ TEST_SUITE("dotenv edit: import") {
     DotenvDocument doc("HOST=old\n", "level test", arena.resource());
     doc.merge("HOST=db\nURL=\"http://${HOST}/${MISSING}\"\nPRICE='$5'\nESC=\\$HOME\nHOME\n", "file .env",
               MapLookup{{"HOME", "/root"}});
-    CHECK(read(doc.text()) == Values{{"HOST", "db"}, {"URL", "http://db/"}, {"PRICE", "$5"}, {"ESC", "$HOME"},
-                                     {"HOME", "/root"}});
+    CHECK(read(doc.text()) ==
+          Values{{"HOST", "db"}, {"URL", "http://db/"}, {"PRICE", "$5"}, {"ESC", "$HOME"}, {"HOME", "/root"}});
     // Literal from now on: the level no longer depends on the order or the environment.
     CHECK(read(doc.text(), MapLookup{{"HOST", "other"}, {"HOME", "/x"}})["URL"] == "http://db/");
   }
@@ -327,9 +334,15 @@ namespace {
 // name must leave every other value as it was.
 std::string random_level(testing::RandomValues& random, std::vector<std::string>& names) {
   static const char* const kForms[] = {
-      "{n}=plain-{i}\n",          "export {n}=x{i}\n",      "  {n} =  'single {i}'   # c\n",
-      "{n}=\"dq \\\"{i}\\\"\"#c\n", "{n}=\"multi\nline {i}\n# inside\"\n", "{n}=`back {i}`\n",
-      "{n}=\n",                   "{n}= # empty\n",         "export\t{n}\t=\t'a\\'b {i}'\n",
+      "{n}=plain-{i}\n",
+      "export {n}=x{i}\n",
+      "  {n} =  'single {i}'   # c\n",
+      "{n}=\"dq \\\"{i}\\\"\"#c\n",
+      "{n}=\"multi\nline {i}\n# inside\"\n",
+      "{n}=`back {i}`\n",
+      "{n}=\n",
+      "{n}= # empty\n",
+      "export\t{n}\t=\t'a\\'b {i}'\n",
   };
   static const char* const kOthers[] = {"# comment\n", "\n", "   \n", "\t# indented\n", "UNSET_BARE\n"};
   std::string text = random.one_in(10) ? "\xEF\xBB\xBF" : "";

@@ -12,8 +12,8 @@
 
 #include "core/dotenv.hpp"
 #include "core/error.hpp"
-#include "support/error_of.hpp"
 #include "core/secure_memory.hpp"
+#include "support/error_of.hpp"
 
 using namespace dotenv_run;
 using namespace std::string_literals;
@@ -83,8 +83,10 @@ TEST_SUITE("dotenv: input and lines") {
   }
 
   TEST_CASE("a UTF-8 BOM is skipped at the start only") {
-    CHECK(parse("\xEF\xBB\xBF" "A=1\nB=2") == Pairs{{"A", "1"}, {"B", "2"}});
-    CHECK(error_of("A=1\n\xEF\xBB\xBF" "B=2") == "file t.env: line 2: invalid name");
+    CHECK(parse("\xEF\xBB\xBF"
+                "A=1\nB=2") == Pairs{{"A", "1"}, {"B", "2"}});
+    CHECK(error_of("A=1\n\xEF\xBB\xBF"
+                   "B=2") == "file t.env: line 2: invalid name");
     CHECK(value_of("A=x\xEF\xBB\xBFy") == "x\xEF\xBB\xBFy");
   }
 
@@ -214,7 +216,10 @@ TEST_SUITE("dotenv: unquoted values") {
 
   TEST_CASE("unquoted values are trimmed of spaces and tabs only") {
     CHECK(value_of("A=   some spaced  out\tstring \t ") == "some spaced  out\tstring");
-    CHECK(value_of("A=\xC2\xA0" "b\xC2\xA0") == "\xC2\xA0" "b\xC2\xA0");
+    CHECK(value_of("A=\xC2\xA0"
+                   "b\xC2\xA0") ==
+          "\xC2\xA0"
+          "b\xC2\xA0");
   }
 
   TEST_CASE("empty values in every form") {
@@ -319,9 +324,10 @@ TEST_SUITE("dotenv: expansion") {
   }
 
   TEST_CASE("a dollar that starts no reference is literal") {
-    CHECK(parse("A=$\nB=cost$\nC=$ 5\nD=$1x\nE=$(echo hi)\nF=\"$(x)\"\nG=$-$}") ==
-          Pairs{{"A", "$"}, {"B", "cost$"}, {"C", "$ 5"}, {"D", "$1x"}, {"E", "$(echo hi)"}, {"F", "$(x)"},
-                {"G", "$-$}"}});
+    CHECK(
+        parse("A=$\nB=cost$\nC=$ 5\nD=$1x\nE=$(echo hi)\nF=\"$(x)\"\nG=$-$}") ==
+        Pairs{
+            {"A", "$"}, {"B", "cost$"}, {"C", "$ 5"}, {"D", "$1x"}, {"E", "$(echo hi)"}, {"F", "$(x)"}, {"G", "$-$}"}});
   }
 
   TEST_CASE("a double dollar gives one dollar") {
@@ -369,7 +375,8 @@ TEST_SUITE("dotenv: expansion") {
 
   TEST_CASE("an earlier value in the input wins over the lookup") {
     MapLookup shadow{{"A", "env"}, {"B", "env"}};
-    CHECK(parse("A=file\nC=$A\nD=$B\nB=file", shadow) == Pairs{{"A", "file"}, {"C", "file"}, {"D", "env"}, {"B", "file"}});
+    CHECK(parse("A=file\nC=$A\nD=$B\nB=file", shadow) ==
+          Pairs{{"A", "file"}, {"C", "file"}, {"D", "env"}, {"B", "file"}});
   }
 
   TEST_CASE("a reference sees the value at that line") {

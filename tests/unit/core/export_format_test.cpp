@@ -2,8 +2,8 @@
 #include <doctest/doctest.h>
 
 #include "core/error.hpp"
-#include "support/error_of.hpp"
 #include "core/export_format.hpp"
+#include "support/error_of.hpp"
 
 using namespace dotenv_run;
 

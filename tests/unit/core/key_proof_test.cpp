@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "core/blob.hpp"
-#include "core/key_proof.hpp"
 #include "core/error.hpp"
+#include "core/key_proof.hpp"
 #include "support/error_of.hpp"
 #include "vectors/pynacl_vectors.hpp"
 

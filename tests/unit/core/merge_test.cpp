@@ -4,8 +4,8 @@
 #include <map>
 
 #include "core/error.hpp"
-#include "support/error_of.hpp"
 #include "core/merge.hpp"
+#include "support/error_of.hpp"
 
 using namespace dotenv_run;
 
@@ -28,8 +28,8 @@ std::vector<std::string> names(const Variables& vars) {
 TEST_CASE("a later level overrides an earlier one, and names keep their first position") {
   SecretArena arena;
   MapLookup env;
-  std::vector<Source> sources{{"level project api", "A=p\nB=p\n"}, {"level target web", "B=t\nC=t\n"},
-                              {"level environment prod", "A=e\n"}};
+  std::vector<Source> sources{
+      {"level project api", "A=p\nB=p\n"}, {"level target web", "B=t\nC=t\n"}, {"level environment prod", "A=e\n"}};
   MergeResult r = merge_sources(sources, env, {}, arena.resource());
   CHECK(names(r.variables) == std::vector<std::string>{"A", "B", "C"});
   CHECK(as_map(r.variables) == std::map<std::string, std::string>{{"A", "e"}, {"B", "t"}, {"C", "t"}});
@@ -58,8 +58,9 @@ TEST_CASE("a parse error names the source and line") {
   SecretArena arena;
   MapLookup env;
   std::vector<Source> sources{{"level project api", "A=1\n"}, {"level target web", "OK=1\nB=\"unterminated\n"}};
-  CHECK(testing::error_of(kExitDataError, [&] { merge_sources(sources, env, {}, arena.resource()); })
-            .starts_with("level target web: line 2: "));
+  CHECK(testing::error_of(kExitDataError, [&] {
+          merge_sources(sources, env, {}, arena.resource());
+        }).starts_with("level target web: line 2: "));
 }
 
 TEST_CASE("only, exclude and prefix select and rename") {
@@ -67,9 +68,11 @@ TEST_CASE("only, exclude and prefix select and rename") {
   MapLookup env;
   const std::vector<Source> sources{{"f", "A=1\nB=2\nC=3\n"}};
   MergeResult r = merge_sources(sources, env, {}, arena.resource());
-  CHECK(names(select_variables(r.variables, {{"C", "A"}, {}, ""}, arena.resource())) == std::vector<std::string>{"A", "C"});
+  CHECK(names(select_variables(r.variables, {{"C", "A"}, {}, ""}, arena.resource())) ==
+        std::vector<std::string>{"A", "C"});
   CHECK(names(select_variables(r.variables, {{}, {"B"}, "APP_"}, arena.resource())) ==
         std::vector<std::string>{"APP_A", "APP_C"});
-  CHECK(testing::error_of(kExitDataError, [&] { select_variables(r.variables, {{"A", "MISSING"}, {}, ""}, arena.resource()); }) ==
-        "--only names MISSING, which no source defines");
+  CHECK(testing::error_of(kExitDataError, [&] {
+          select_variables(r.variables, {{"A", "MISSING"}, {}, ""}, arena.resource());
+        }) == "--only names MISSING, which no source defines");
 }

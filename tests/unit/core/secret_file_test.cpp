@@ -9,8 +9,8 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "support/error_of.hpp"
 #include "core/secret_file.hpp"
+#include "support/error_of.hpp"
 
 using namespace dotenv_run;
 

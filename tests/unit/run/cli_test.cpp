@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "run/cli.hpp"
 #include "core/error.hpp"
+#include "run/cli.hpp"
 #include "support/error_of.hpp"
 
 using namespace dotenv_run;
@@ -41,9 +41,19 @@ TEST_CASE("a double dash ends the options and is not passed to the command") {
 }
 
 TEST_CASE("every source option is read") {
-  Options o = parse({"-o", "01J0000000000000000000000", "-p", "api", "-t", "web", "-e", "production",
-                     "--api-url", "https://x", "--ca-file", "/ca.pem", "--token-file", "/t", "--key-file", "/k",
-                     "--pin", "sha256//a", "--pin", "sha256//b", "--env-file", "a.env", "--env-file", "b.env", "true"});
+  Options o = parse({"-o",           "01J0000000000000000000000",
+                     "-p",           "api",
+                     "-t",           "web",
+                     "-e",           "production",
+                     "--api-url",    "https://x",
+                     "--ca-file",    "/ca.pem",
+                     "--token-file", "/t",
+                     "--key-file",   "/k",
+                     "--pin",        "sha256//a",
+                     "--pin",        "sha256//b",
+                     "--env-file",   "a.env",
+                     "--env-file",   "b.env",
+                     "true"});
   CHECK(*o.settings.org == "01J0000000000000000000000");
   CHECK(*o.settings.target == "web");
   CHECK(*o.settings.environment == "production");
@@ -74,7 +84,8 @@ TEST_CASE("usage errors name the problem") {
   CHECK(usage_error({"--bogus"}) == "unknown option '--bogus' (see dotenv-run --help)");
   CHECK(usage_error({"-x"}) == "unknown option '-x' (see dotenv-run --help)");
   CHECK(usage_error({"--project"}) == "option '--project' needs a value (see dotenv-run --help)");
-  CHECK(usage_error({"--format", "yaml", "--export"}) == "--format takes env, json or shell, not 'yaml' (see dotenv-run --help)");
+  CHECK(usage_error({"--format", "yaml", "--export"}) ==
+        "--format takes env, json or shell, not 'yaml' (see dotenv-run --help)");
   CHECK(usage_error({"--retry-timeout", "soon", "ls"}) ==
         "--retry-timeout takes a number of seconds from 1 to 86400, not 'soon' (see dotenv-run --help)");
   CHECK(usage_error({"--only", "A,,B", "ls"}) == "--only has an empty name in 'A,,B' (see dotenv-run --help)");
@@ -99,8 +110,9 @@ TEST_CASE("timeouts too short for any request to finish are refused") {
 
 TEST_CASE("a prefix must be able to start a name") {
   CHECK(parse({"--prefix", "APP_", "ls"}).selection.prefix == "APP_");
-  std::string refusal = "--prefix must start with a letter or '_' and hold only letters, digits, '_', '.' and '-' "
-                        "(see dotenv-run --help)";
+  std::string refusal =
+      "--prefix must start with a letter or '_' and hold only letters, digits, '_', '.' and '-' "
+      "(see dotenv-run --help)";
   CHECK(usage_error({"--prefix", "A B", "ls"}) == refusal);
   CHECK(usage_error({"--prefix", "1A", "ls"}) == refusal);
   CHECK(usage_error({"--prefix", "A\x1b[31m", "ls"}) == refusal);

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "api/settings.hpp"
-#include "run/environment.hpp"
 #include "core/error.hpp"
+#include "run/environment.hpp"
 #include "support/error_of.hpp"
 
 using namespace dotenv_run;
@@ -44,7 +44,8 @@ std::string refusal(const Variables& v, bool allow_unsafe = false) {
 TEST_CASE("secrets override inherited variables by default") {
   SecretArena arena;
   Env inherited({"PATH=/bin", "A=old", "HOME=/root"});
-  auto env = build_child_environment(inherited.data(), vars(arena.resource(), {{"A", "new"}, {"B", "b"}}), {}, arena.resource());
+  auto env = build_child_environment(inherited.data(), vars(arena.resource(), {{"A", "new"}, {"B", "b"}}), {},
+                                     arena.resource());
   CHECK(entries(env) == std::vector<std::string>{"PATH=/bin", "HOME=/root", "A=new", "B=b"});
 }
 
@@ -53,7 +54,8 @@ TEST_CASE("preserve-env keeps inherited values") {
   Env inherited({"A=old"});
   ChildEnvPolicy policy;
   policy.preserve_env = true;
-  auto env = build_child_environment(inherited.data(), vars(arena.resource(), {{"A", "new"}, {"B", "b"}}), policy, arena.resource());
+  auto env = build_child_environment(inherited.data(), vars(arena.resource(), {{"A", "new"}, {"B", "b"}}), policy,
+                                     arena.resource());
   CHECK(entries(env) == std::vector<std::string>{"A=old", "B=b"});
 }
 
@@ -125,11 +127,13 @@ TEST_CASE("a total over the exec limit is refused, naming the largest variable")
   SecretArena arena;
   Variables many(arena.resource());
   for (int i = 0; i < 100; ++i) {
-    many.push_back({SecretString("V" + std::to_string(i), arena.resource()), SecretString(100 * 1024, 'x', arena.resource())});
+    many.push_back(
+        {SecretString("V" + std::to_string(i), arena.resource()), SecretString(100 * 1024, 'x', arena.resource())});
   }
   many.push_back({SecretString("HUGE", arena.resource()), SecretString(120 * 1024, 'y', arena.resource())});
   Env inherited({});
   auto env = build_child_environment(inherited.data(), many, {}, arena.resource());
-  CHECK(testing::error_of(kExitDataError, [&] { check_exec_limits({"true"}, env); })
-            .find("(the largest variable is HUGE)") != std::string::npos);
+  CHECK(testing::error_of(kExitDataError, [&] {
+          check_exec_limits({"true"}, env);
+        }).find("(the largest variable is HUGE)") != std::string::npos);
 }

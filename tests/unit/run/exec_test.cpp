@@ -15,5 +15,6 @@ TEST_CASE("a bare command is looked up in every PATH entry in order") {
 }
 
 TEST_CASE("an empty PATH entry means the current directory") {
-  CHECK(command_candidates("app", "/bin::/usr/bin:") == std::vector<std::string>{"/bin/app", "app", "/usr/bin/app", "app"});
+  CHECK(command_candidates("app", "/bin::/usr/bin:") ==
+        std::vector<std::string>{"/bin/app", "app", "/usr/bin/app", "app"});
 }

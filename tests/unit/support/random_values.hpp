@@ -36,9 +36,10 @@ class RandomValues {
   // reference, a trailing backslash, a Windows line break...
   std::string tricky() {
     static constexpr std::string_view kTricky[] = {
-        "\\", "\\\\", "\\\\\\", "a\\", "'", "\"", "`", "$", "${", "${A}", "$A", "$$", "\\$", "\\'", "'\\",
-        " ", "  lead", "trail  ", "\t", "\r", "\r\n", "\n", "a\nb", "#", " #", "a #b", "#a", "=", "A=B",
-        "\xEF\xBB\xBF", "\xff\xfe", "\xc3", "caf\xc3\xa9", "\xc2\xa0", "''", "\"\"", "`x`", "}", "${A:-b}",
+        "\\",       "\\\\", "\\\\\\",      "a\\",      "'",   "\"",   "`",      "$",       "${",      "${A}",
+        "$A",       "$$",   "\\$",         "\\'",      "'\\", " ",    "  lead", "trail  ", "\t",      "\r",
+        "\r\n",     "\n",   "a\nb",        "#",        " #",  "a #b", "#a",     "=",       "A=B",     "\xEF\xBB\xBF",
+        "\xff\xfe", "\xc3", "caf\xc3\xa9", "\xc2\xa0", "''",  "\"\"", "`x`",    "}",       "${A:-b}",
     };
     std::string out;
     std::size_t parts = 1 + below(3);
@@ -53,9 +54,9 @@ class RandomValues {
       case 0:
       case 1:
       case 2: return kSpecial[below(kSpecial.size())];
-      case 3: return static_cast<char>(0x80 + below(0x80));      // not UTF-8 on its own
-      case 4: return static_cast<char>(1 + below(0x1f));         // control bytes, never NUL
-      default: return static_cast<char>(0x20 + below(0x5f));     // printable ASCII
+      case 3: return static_cast<char>(0x80 + below(0x80));   // not UTF-8 on its own
+      case 4: return static_cast<char>(1 + below(0x1f));      // control bytes, never NUL
+      default: return static_cast<char>(0x20 + below(0x5f));  // printable ASCII
     }
   }
 
