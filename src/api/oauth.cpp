@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "api/url.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
@@ -15,22 +16,6 @@ namespace dotenv_run {
 namespace {
 
 constexpr std::int64_t kMaxLifetimeSeconds = std::int64_t{10} * 366 * 24 * 3600;
-
-// One form value, escaped straight into secret memory (RFC 3986 unreserved kept).
-void append_form_value(SecretString& out, std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-}
 
 SecretString form(std::initializer_list<std::pair<std::string_view, std::string_view>> fields,
                   std::pmr::memory_resource* mem) {
@@ -42,7 +27,7 @@ SecretString form(std::initializer_list<std::pair<std::string_view, std::string_
     if (!out.empty()) out += '&';
     out += name;
     out += '=';
-    append_form_value(out, value);
+    append_url_escaped(out, value);
   }
   return out;
 }

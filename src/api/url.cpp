@@ -47,11 +47,9 @@ std::string checked_api_url(std::string_view url) {
 }
 
 std::string url_escaped(std::string_view text) {
-  if (text.empty()) return {};  // a length of 0 would make libcurl call strlen on the view
-  std::unique_ptr<char, void (*)(void*)> out(curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size())),
-                                             curl_free);
-  if (!out) throw std::bad_alloc();
-  return out.get();
+  std::string out;
+  append_url_escaped(out, text);
+  return out;
 }
 
 std::string joined_pins(const std::vector<std::string>& pins) {

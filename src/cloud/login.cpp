@@ -13,6 +13,7 @@
 #include "api/credentials.hpp"
 #include "api/login_refresh.hpp"
 #include "api/resolve.hpp"
+#include "api/url.hpp"
 #include "cloud/browser.hpp"
 #include "cloud/loopback.hpp"
 #include "cloud/pkce.hpp"
@@ -24,30 +25,12 @@ namespace dotenv_run {
 
 namespace {
 
-// A query value (non-secret: URLs, challenges, states), RFC 3986 unreserved kept.
-std::string query_escaped(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-  return out;
-}
-
 std::string authorize_url(std::string_view base, std::string_view redirect_uri, std::string_view challenge,
                           std::string_view state) {
   return fmt::format(
       "{}/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&code_challenge={}"
       "&code_challenge_method=S256&state={}",
-      base, query_escaped(kOAuthClientId), query_escaped(redirect_uri), challenge, state);
+      base, url_escaped(kOAuthClientId), url_escaped(redirect_uri), challenge, state);
 }
 
 std::string string_field(const rapidjson::Value& object, const char* name) {
