@@ -330,7 +330,8 @@ path = sys.argv[1]
 st, dst = os.stat(path), os.stat(os.path.dirname(path))
 fs = subprocess.run(["stat", "-f", "-c", "%T", path], capture_output=True, text=True).stdout.strip()
 json.dump({{"path": path, "mode": st.st_mode & 0o7777, "dir_mode": dst.st_mode & 0o7777, "fs": fs,
-           "uid": st.st_uid, "pid": os.getpid(), "text": open(path, "rb").read().decode("latin-1")}},
+           "uid": st.st_uid, "pid": os.getpid(), "text": open(path, "rb").read().decode("latin-1"),
+           "env": dict(os.environ)}},
           open({info!r} + ".tmp", "w"))
 os.rename({info!r} + ".tmp", {info!r})
 {action}
@@ -383,6 +384,14 @@ os.rename({info!r} + ".tmp", {info!r})
         self.assertFalse(os.path.exists(info))
         self.assertEqual(self.log()["data"], [])
 
+    def test_the_editor_is_not_given_the_token_or_the_key_variables(self):
+        secret = {"DOTENV_CLOUD_TOKEN": cloud_fixture.TOKENS["full"], "DOTENV_CLOUD_TOKEN_FILE": self.token_file,
+                  "DOTENV_CLOUD_KEY": CLIENT_KEY}
+        r, seen = self.edit("pass", **secret)
+        self.assertEqual(r.code, 0, r.err)
+        self.assertEqual(sorted(set(secret) & set(seen["env"])), [])
+        self.assertEqual(seen["env"].get("DOTENV_CLOUD_ORG"), cloud_fixture.ORG)
+
     def test_an_unchanged_file_sends_nothing(self):
         self.reset()
         r, seen = self.edit("pass")
@@ -399,7 +408,8 @@ os.rename({info!r} + ".tmp", {info!r})
 
     def test_a_change_made_meanwhile_by_someone_else_is_not_overwritten(self):
         other = (f"subprocess.run([{CLOUD!r}, *{list(ENV_LEVEL)!r}, 'secrets', 'set', 'OTHER'], input=b'theirs', "
-                 "check=True, capture_output=True)\nopen(path, 'a').write('MINE=ours\\n')")
+                 f"check=True, capture_output=True, env={{**os.environ, 'DOTENV_CLOUD_TOKEN_FILE': {self.token_file!r}}})\n"
+                 "open(path, 'a').write('MINE=ours\\n')")
         r, seen = self.edit(other)
         self.assertEqual(r.code, 75, r.err)
         self.assertIn(b"was changed by someone else while it was being edited; nothing was written", r.err)
