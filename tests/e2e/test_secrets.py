@@ -467,8 +467,9 @@ class Terminal(SecretsTest):
     """Commands on a terminal (a pty as stdin and stderr): the value prompt without echo, the confirmation, and an
     invalid edit offered again."""
 
-    def terminal(self, args, answers, env=None):
-        """Runs dotenv-cloud on a pty, answering each prompt; returns (exit code, stdout, all the terminal showed)."""
+    def terminal(self, args, answers, env=None, at_prompt=None):
+        """Runs dotenv-cloud on a pty, answering each prompt (after at_prompt(process), if given); returns (exit code,
+        stdout, all the terminal showed)."""
         master, slave = os.openpty()
         proc = subprocess.Popen([CLOUD, *args], stdin=slave, stdout=subprocess.PIPE, stderr=slave,
                                 env=self.env() if env is None else env, cwd=self.dir)
@@ -492,6 +493,8 @@ class Terminal(SecretsTest):
                 while prompt not in shown:
                     self.assertLess(time.monotonic(), deadline, f"no prompt {prompt!r} in {shown!r}")
                     read_some(0.2)
+                if at_prompt is not None:
+                    at_prompt(proc)
                 os.write(master, answer)
             out = proc.stdout.read()
             proc.wait(timeout=20)
@@ -508,6 +511,20 @@ class Terminal(SecretsTest):
         self.assertEqual(code, 0, shown)
         self.assertNotIn(b"pty-s3cr3t", shown + out)
         self.assertEqual(self.ok(*ENV_LEVEL, "secrets", "get", "PW").out, b"pty-s3cr3t")
+
+    def test_a_stop_and_continue_at_the_prompt_keeps_the_echo_off(self):
+        def stop_and_continue(proc):
+            proc.send_signal(signal.SIGTSTP)  # Ctrl-Z
+            time.sleep(0.3)
+            proc.send_signal(signal.SIGCONT)  # fg
+            time.sleep(0.3)
+
+        code, out, shown = self.terminal((*ENV_LEVEL, "secrets", "set", "PW"),
+                                         [(b"Value of PW: ", b"tstp-s3cr3t\n"), (b"again: ", b"tstp-s3cr3t\n")],
+                                         at_prompt=stop_and_continue)
+        self.assertEqual(code, 0, shown)
+        self.assertNotIn(b"tstp-s3cr3t", shown + out)
+        self.assertEqual(self.ok(*ENV_LEVEL, "secrets", "get", "PW").out, b"tstp-s3cr3t")
 
     def test_two_different_values_change_nothing(self):
         self.reset()
