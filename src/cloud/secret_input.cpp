@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -137,7 +138,11 @@ SecretString read_secret_value(std::string_view name, std::pmr::memory_resource*
       throw Error(kExitDataError, fmt::format("the two values typed for {} differ; nothing was changed", shown));
     return first;
   }
+  // A terminal on stdin alone (stderr redirected): no prompt, but what is typed is not shown either.
+  std::optional<EchoOff> quiet;
+  if (::isatty(STDIN_FILENO)) quiet.emplace();
   SecretString value = read_all(STDIN_FILENO, "the value on stdin", kMaxPlaintextBytes, mem);
+  quiet.reset();
   if (!value.empty() && value.back() == '\n') value.pop_back();
   return value;
 }

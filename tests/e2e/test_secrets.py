@@ -526,6 +526,32 @@ class Terminal(SecretsTest):
         self.assertNotIn(b"tstp-s3cr3t", shown + out)
         self.assertEqual(self.ok(*ENV_LEVEL, "secrets", "get", "PW").out, b"tstp-s3cr3t")
 
+    def test_a_value_typed_on_a_terminal_is_not_echoed_when_stderr_is_not_one(self):
+        master, slave = os.openpty()
+        proc = subprocess.Popen([CLOUD, *ENV_LEVEL, "secrets", "set", "PW"], stdin=slave, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=self.env(), cwd=self.dir)
+        os.close(slave)
+        shown = b""
+        try:
+            time.sleep(0.5)  # the program is reading its terminal
+            os.write(master, b"stdin-tty-s3cr3t\n")
+            time.sleep(0.3)
+            os.write(master, b"\x04")  # Ctrl-D: the end of the value
+            out, err = proc.communicate(timeout=20)
+            while select.select([master], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+        finally:
+            os.close(master)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertNotIn(b"s3cr3t", shown + out + err)
+        self.assertEqual(self.ok(*ENV_LEVEL, "secrets", "get", "PW").out, b"stdin-tty-s3cr3t")
+
     def test_two_different_values_change_nothing(self):
         self.reset()
         code, out, shown = self.terminal((*ENV_LEVEL, "secrets", "set", "PW"),
