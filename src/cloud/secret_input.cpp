@@ -148,7 +148,11 @@ SecretString read_secret_value(std::string_view name, std::pmr::memory_resource*
 }
 
 SecretString read_import_text(const std::string& path, std::pmr::memory_resource* mem) {
-  if (path == "-") return read_all(STDIN_FILENO, "stdin", kMaxPlaintextBytes, mem);
+  if (path == "-") {
+    std::optional<EchoOff> quiet;  // a .env typed on a terminal is not shown either
+    if (::isatty(STDIN_FILENO)) quiet.emplace();
+    return read_all(STDIN_FILENO, "stdin", kMaxPlaintextBytes, mem);
+  }
   const std::string what = fmt::format("file {}", sanitized(path));
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd) throw Error(kExitConfig, fmt::format("cannot open {}: {}", what, std::strerror(errno)));

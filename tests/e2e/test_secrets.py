@@ -526,15 +526,16 @@ class Terminal(SecretsTest):
         self.assertNotIn(b"tstp-s3cr3t", shown + out)
         self.assertEqual(self.ok(*ENV_LEVEL, "secrets", "get", "PW").out, b"tstp-s3cr3t")
 
-    def test_a_value_typed_on_a_terminal_is_not_echoed_when_stderr_is_not_one(self):
+    def typed_on_stdin_only(self, args, typed):
+        """Runs dotenv-cloud with a pty as stdin only, types `typed` then Ctrl-D; returns (process, out, err, shown)."""
         master, slave = os.openpty()
-        proc = subprocess.Popen([CLOUD, *ENV_LEVEL, "secrets", "set", "PW"], stdin=slave, stdout=subprocess.PIPE,
+        proc = subprocess.Popen([CLOUD, *args], stdin=slave, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env=self.env(), cwd=self.dir)
         os.close(slave)
         shown = b""
         try:
             time.sleep(0.5)  # the program is reading its terminal
-            os.write(master, b"stdin-tty-s3cr3t\n")
+            os.write(master, typed)
             time.sleep(0.3)
             os.write(master, b"\x04")  # Ctrl-D: the end of the value
             out, err = proc.communicate(timeout=20)
@@ -548,9 +549,20 @@ class Terminal(SecretsTest):
                 shown += chunk
         finally:
             os.close(master)
+        return proc, out, err, shown
+
+    def test_a_value_typed_on_a_terminal_is_not_echoed_when_stderr_is_not_one(self):
+        proc, out, err, shown = self.typed_on_stdin_only((*ENV_LEVEL, "secrets", "set", "PW"), b"stdin-tty-s3cr3t\n")
         self.assertEqual(proc.returncode, 0, err)
         self.assertNotIn(b"s3cr3t", shown + out + err)
         self.assertEqual(self.ok(*ENV_LEVEL, "secrets", "get", "PW").out, b"stdin-tty-s3cr3t")
+
+    def test_an_import_typed_on_a_terminal_is_not_echoed(self):
+        proc, out, err, shown = self.typed_on_stdin_only((*ENV_LEVEL, "secrets", "import", "-"),
+                                                         b"TYPED=import-tty-s3cr3t\n")
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertNotIn(b"s3cr3t", shown + out + err)
+        self.assertEqual(self.ok(*ENV_LEVEL, "secrets", "get", "TYPED").out, b"import-tty-s3cr3t")
 
     def test_two_different_values_change_nothing(self):
         self.reset()
