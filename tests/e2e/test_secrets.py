@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 import unittest
 
@@ -468,7 +469,7 @@ class Terminal(SecretsTest):
     invalid edit offered again."""
 
     def terminal(self, args, answers, env=None, at_prompt=None):
-        """Runs dotenv-cloud on a pty, answering each prompt (after at_prompt(process), if given); returns (exit code,
+        """Runs dotenv-cloud on a pty, answering each prompt (after at_prompt(process, master), if given); returns (exit code,
         stdout, all the terminal showed)."""
         master, slave = os.openpty()
         proc = subprocess.Popen([CLOUD, *args], stdin=slave, stdout=subprocess.PIPE, stderr=slave,
@@ -494,7 +495,7 @@ class Terminal(SecretsTest):
                     self.assertLess(time.monotonic(), deadline, f"no prompt {prompt!r} in {shown!r}")
                     read_some(0.2)
                 if at_prompt is not None:
-                    at_prompt(proc)
+                    at_prompt(proc, master)
                 os.write(master, answer)
             out = proc.stdout.read()
             proc.wait(timeout=20)
@@ -513,11 +514,11 @@ class Terminal(SecretsTest):
         self.assertEqual(self.ok(*ENV_LEVEL, "secrets", "get", "PW").out, b"pty-s3cr3t")
 
     def test_a_stop_and_continue_at_the_prompt_keeps_the_echo_off(self):
-        def stop_and_continue(proc):
+        def stop_and_continue(proc, master):
             proc.send_signal(signal.SIGTSTP)  # Ctrl-Z
-            time.sleep(0.3)
+            self.assertTrue(wait_until(lambda: termios.tcgetattr(master)[3] & termios.ECHO, 5), "echo not restored")
             proc.send_signal(signal.SIGCONT)  # fg
-            time.sleep(0.3)
+            wait_until(lambda: not termios.tcgetattr(master)[3] & termios.ECHO, 5)  # a fixed program turns it off
 
         code, out, shown = self.terminal((*ENV_LEVEL, "secrets", "set", "PW"),
                                          [(b"Value of PW: ", b"tstp-s3cr3t\n"), (b"again: ", b"tstp-s3cr3t\n")],
@@ -534,7 +535,9 @@ class Terminal(SecretsTest):
         os.close(slave)
         shown = b""
         try:
-            time.sleep(0.5)  # the program is reading its terminal
+            # The program turns the echo off before it reads (the pty's master shows the slave's modes); a
+            # program that never does is given 5 s, then typed at anyway (and fails the test).
+            wait_until(lambda: not termios.tcgetattr(master)[3] & termios.ECHO, 5)
             os.write(master, typed)
             time.sleep(0.3)
             os.write(master, b"\x04")  # Ctrl-D: the end of the value
