@@ -33,7 +33,8 @@ volatile sig_atomic_t g_echo_off = 0;
 extern "C" void restore_echo_and_die(int signal_number) {
   const int saved_errno = errno;
   if (g_echo_off) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved_termios);
-  struct sigaction default_action {}, mine{};
+  struct sigaction default_action {
+  }, mine{};
   default_action.sa_handler = SIG_DFL;
   sigemptyset(&default_action.sa_mask);
   ::sigaction(signal_number, &default_action, &mine);
