@@ -10,17 +10,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstddef>
 #include <cstring>
 #include <iterator>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include "api/settings.hpp"
 #include "cloud/secret_input.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
+
+extern char** environ;
 
 namespace dotenv_run {
 
@@ -211,9 +216,27 @@ SecretString RamScratch::read(std::pmr::memory_resource* mem) const {
   return read_all(fd.get(), "the edited file", kMaxPlaintextBytes, mem);
 }
 
+// This program's environment without the variables that carry the token or the key: the
+// editor (and whatever it starts) never sees them. Built before fork, so the child allocates nothing.
+std::vector<char*> editor_environment() {
+  std::vector<char*> out;
+  for (char* const* e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const std::string_view name = entry.substr(0, entry.find('='));
+    if (std::find(std::begin(kSecretVariables), std::end(kSecretVariables), name) == std::end(kSecretVariables))
+      out.push_back(*e);
+  }
+  out.push_back(nullptr);
+  return out;
+}
+
 void run_editor(std::string_view editor, const std::string& path) {
-  const std::string script = fmt::format("{} \"$@\"", editor);
-  const std::string name(editor);
+  std::string script = fmt::format("{} \"$@\"", editor);
+  std::string name(editor);
+  std::string path_arg = path;
+  char sh[] = "sh", dash_c[] = "-c";
+  char* const argv[] = {sh, dash_c, script.data(), name.data(), path_arg.data(), nullptr};
+  const std::vector<char*> child_env = editor_environment();
   struct sigaction ignore {
   }, old_int{}, old_quit{};
   ignore.sa_handler = SIG_IGN;
@@ -229,7 +252,7 @@ void run_editor(std::string_view editor, const std::string& path) {
       sigset_t none;
       sigemptyset(&none);
       ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      ::execl("/bin/sh", "sh", "-c", script.c_str(), name.c_str(), path.c_str(), static_cast<char*>(nullptr));
+      ::execve("/bin/sh", argv, child_env.data());
       ::_exit(127);
     }
     if (pid < 0) throw Error(kExitCannotExecute, fmt::format("cannot start the editor: {}", std::strerror(errno)));

@@ -43,7 +43,8 @@ class RamScratch {
 };
 
 // Runs `editor` on `path` as `sh -c '<editor> "$@"' <editor> <path>`, so EDITOR="code --wait"
-// works, and waits for it. While it runs, SIGINT and SIGQUIT go to the editor only; SIGTERM and
+// works, with this environment minus the token and key variables (kSecretVariables),
+// and waits for it. While it runs, SIGINT and SIGQUIT go to the editor only; SIGTERM and
 // SIGHUP are passed on to it (to this program's whole process group when it leads one, so the
 // editor the shell started is reached too), then the scratch is removed and the program dies
 // of the signal.

@@ -8,6 +8,7 @@
 #include <limits>
 #include <utility>
 
+#include "api/api_error.hpp"
 #include "api/resolve.hpp"
 #include "cloud/data_answer.hpp"
 #include "cloud/json_body.hpp"
@@ -169,16 +170,23 @@ WriteResult put_level(ApiClient& client, const LevelRef& ref, std::string_view b
     }
     return false;
   };
-  try {
-    ApiResponse response = client.send(request, mem);
-    if (response.settled) return result;
-    const DataAnswer answer(std::move(response), fmt::format("PUT {}", request.path));
-    result.state = parse_level_state(answer.data(), fmt::format("PUT {}", request.path));
-  } catch (const Error& e) {
-    if (e.code() != kExitTempFail) throw;
-    result.conflict = true;
-    result.conflict_line = e.what();
+  ApiResponse response = client.send_raw(request, mem);
+  if (response.settled) return result;
+  if (response.status < 200 || response.status >= 300) {
+    HttpResponse http(mem);
+    http.status = response.status;
+    http.body = response.body;
+    http.request_id = response.request_id;
+    const Error error = api_error(http, client.settings(), ref.name());
+    result.conflict = error.code() == kExitTempFail;
+    // "the fix is to fetch the current key and re-seal" (docs/api.md section 6)
+    result.stale_key = response.status == 422 && error_fields(http).first_field == "key_version";
+    if (!result.conflict && !result.stale_key) throw error;
+    result.conflict_line = error.what();
+    return result;
   }
+  const DataAnswer answer(std::move(response), fmt::format("PUT {}", request.path));
+  result.state = parse_level_state(answer.data(), fmt::format("PUT {}", request.path));
   return result;
 }
 

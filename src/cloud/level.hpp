@@ -88,7 +88,8 @@ std::string seal_level(std::string_view text, const LevelRef& ref, std::string_v
 // What one conditional write did.
 struct WriteResult {
   bool conflict = false;      // 409 version_conflict: nothing was changed
-  std::string conflict_line;  // the API's line for it (status, message, request id)
+  bool stale_key = false;     // 422 on key_version: the key was rotated since it was fetched; nothing changed
+  std::string conflict_line;  // the API's line for either (status, message, request id)
   LevelState state;           // after a write: the level as the answer (or the read-back) gives it
 };
 

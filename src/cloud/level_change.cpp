@@ -29,14 +29,18 @@ const SealingKey& LevelEditor::key() {
 
 LevelText LevelEditor::read() {
   LevelText out(mem_);
-  out.state = read_level(client_, ref_, mem_);
-  if (!out.state.blob) return out;
-  // A key rotated since the key was fetched: fetch it again (a client-managed key that no
-  // longer matches the new proof is then refused before anything is opened).
-  if (key_ && out.state.key_version != key_->version) key_.reset();
-  const SealingKey& k = key();
-  out.text = open_level(out.state, ref_, k.key, k.version, mem_);
-  return out;
+  for (int pass = 0;; ++pass) {
+    out.state = read_level(client_, ref_, mem_);
+    if (!out.state.blob) return out;
+    // A key rotated since the key was fetched: fetch it again (a client-managed key that no
+    // longer matches the new proof is then refused before anything is opened).
+    if (key_ && out.state.key_version != key_->version) key_.reset();
+    const SealingKey& k = key();
+    // A key rotated between the level's read and the key's: the level, re-sealed, is read again.
+    if (out.state.key_version < k.version && pass < 2) continue;
+    out.text = open_level(out.state, ref_, k.key, k.version, mem_);
+    return out;
+  }
 }
 
 void LevelEditor::after_conflict(unsigned retry, const std::string& line) {
@@ -68,11 +72,12 @@ ChangeResult LevelEditor::apply(const LevelEdit& edit) {
     const std::string blob = seal_level(*next, ref_, current.state.id, k.key, k.version, mem_);
     ++result.attempts;
     WriteResult written = put_level(client_, ref_, blob, k.version, current.state.base_version(), k.proof, mem_);
-    if (!written.conflict) {
+    if (!written.conflict && !written.stale_key) {
       result.changed = true;
       result.version = written.state.base_version();
       return result;
     }
+    if (written.stale_key) key_.reset();  // rotated since it was fetched: fetch it and seal again
     after_conflict(retry, written.conflict_line);
   }
 }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cloud/data_answer.hpp"
+#include "core/secure_memory.hpp"
 
 namespace dotenv_run {
 
@@ -25,7 +26,7 @@ std::optional<std::size_t> total_of(const DataAnswer& answer) {
 }  // namespace
 
 void for_each_item(ApiClient& client, const std::string& path, const Subject& subject, std::optional<std::size_t> limit,
-                   std::pmr::memory_resource* mem, const std::function<void(const rapidjson::Value&)>& each) {
+                   const std::function<void(const rapidjson::Value&)>& each) {
   const std::size_t per_page = std::min(kPageSize, limit.value_or(kPageSize));
   std::size_t seen = 0;
   for (std::size_t page = 1;; ++page) {
@@ -35,7 +36,10 @@ void for_each_item(ApiClient& client, const std::string& path, const Subject& su
     request.path =
         fmt::format("{}{}page={}&per_page={}", path, path.find('?') == std::string::npos ? '?' : '&', page, per_page);
     request.subject = subject;
-    const DataAnswer answer(client.send(request, mem), what);
+    // Each page in an arena of its own, wiped and returned after its items: a long list does
+    // not pile up in the caller's (monotonic) memory.
+    SecretArena page_memory;
+    const DataAnswer answer(client.send(request, page_memory.resource()), what);
     if (!answer.data().IsArray()) malformed_answer(what, "\"data\" is not a list");
     const auto items = answer.data().GetArray();
     for (const rapidjson::Value& item : items) {

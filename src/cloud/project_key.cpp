@@ -81,10 +81,10 @@ ProjectKey read_project_key(ApiClient& client, const std::string& org, const std
 }
 
 std::vector<KeyVersion> read_key_history(ApiClient& client, const std::string& org, const std::string& project,
-                                         std::pmr::memory_resource* mem) {
+                                         std::pmr::memory_resource* /*unused*/) {
   const std::string path = key_path(org, project) + "/history";
   std::vector<KeyVersion> out;
-  for_each_item(client, path, {"project " + project}, std::nullopt, mem, [&](const rapidjson::Value& item) {
+  for_each_item(client, path, {"project " + project}, std::nullopt, [&](const rapidjson::Value& item) {
     const bool client_managed = item.IsObject() && item.HasMember("key_proof");
     out.push_back(key_version_of(item, client_managed, "GET " + path));
   });

@@ -25,10 +25,9 @@ std::optional<std::string> slug_field(const rapidjson::Value& object, const char
   return std::string(*slug);
 }
 
-std::vector<std::string> slugs(ApiClient& client, const std::string& path, const std::string& subject,
-                               std::pmr::memory_resource* mem) {
+std::vector<std::string> slugs(ApiClient& client, const std::string& path, const std::string& subject) {
   std::vector<std::string> out;
-  for_each_item(client, path, {subject}, std::nullopt, mem, [&](const rapidjson::Value& item) {
+  for_each_item(client, path, {subject}, std::nullopt, [&](const rapidjson::Value& item) {
     std::string slug(*string_field(item, "slug", "GET " + path));
     check_slug("slug", slug);  // it becomes part of a path
     out.push_back(std::move(slug));
@@ -39,13 +38,13 @@ std::vector<std::string> slugs(ApiClient& client, const std::string& path, const
 }  // namespace
 
 std::vector<LevelRef> project_levels(ApiClient& client, const std::string& org, const std::string& project,
-                                     std::pmr::memory_resource* mem) {
+                                     std::pmr::memory_resource* /*unused*/) {
   std::vector<LevelRef> out{LevelRef{org, project, {}, {}}};
   const std::string base = project_path(org, project);
-  for (const std::string& target : slugs(client, base + "/targets", "project " + project, mem)) {
+  for (const std::string& target : slugs(client, base + "/targets", "project " + project)) {
     out.push_back(LevelRef{org, project, target, {}});
     for (const std::string& environment :
-         slugs(client, fmt::format("{}/{}/environments", base, url_escaped(target)), out.back().name(), mem)) {
+         slugs(client, fmt::format("{}/{}/environments", base, url_escaped(target)), out.back().name())) {
       out.push_back(LevelRef{org, project, target, environment});
     }
   }
@@ -81,10 +80,10 @@ Backup backup_of(const rapidjson::Value& item, const std::string& org, const std
   return backup;
 }
 
-std::vector<Backup> level_backups(ApiClient& client, const LevelRef& ref, std::pmr::memory_resource* mem) {
+std::vector<Backup> level_backups(ApiClient& client, const LevelRef& ref, std::pmr::memory_resource* /*unused*/) {
   const std::string path = fmt::format("{}?{}", backups_path(ref.org), ref.query());
   std::vector<Backup> out;
-  for_each_item(client, path, {ref.name()}, std::nullopt, mem,
+  for_each_item(client, path, {ref.name()}, std::nullopt,
                 [&](const rapidjson::Value& item) { out.push_back(backup_of(item, ref.org, "GET " + path)); });
   return out;
 }
@@ -101,10 +100,10 @@ Backup read_backup(ApiClient& client, const std::string& org, const std::string&
 }
 
 std::vector<Backup> retired_backups(ApiClient& client, const std::string& org, const std::string& project,
-                                    std::pmr::memory_resource* mem) {
+                                    std::pmr::memory_resource* /*unused*/) {
   const std::string path = project_path(org, project) + "/key/retired-versions";
   std::vector<Backup> out;
-  for_each_item(client, path, {"project " + project}, std::nullopt, mem, [&](const rapidjson::Value& item) {
+  for_each_item(client, path, {"project " + project}, std::nullopt, [&](const rapidjson::Value& item) {
     out.push_back(backup_of(item, org, "GET " + path));
     if (!out.back().blob) malformed_answer("GET " + path, "a retired version without its blob");
   });

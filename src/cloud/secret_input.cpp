@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -20,14 +21,32 @@ namespace dotenv_run {
 
 namespace {
 
-// The terminal's settings while echo is off, for the signal handler to put back.
+// The terminal's settings before echo went off, for the signal handler to put back, and the
+// quiet ones, to put on again when a stopped program is continued.
 struct termios g_saved_termios;
+struct termios g_quiet_termios;
 volatile sig_atomic_t g_echo_off = 0;
 
+// Puts the terminal back, then takes the signal's default action: death, or for SIGTSTP a stop
+// (Ctrl-Z). A program continued after a stop (fg) is still at the prompt: echo goes off again
+// and this handler is back, so what is typed next is not shown.
 extern "C" void restore_echo_and_die(int signal_number) {
+  const int saved_errno = errno;
   if (g_echo_off) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved_termios);
-  ::signal(signal_number, SIG_DFL);
-  ::raise(signal_number);
+  struct sigaction default_action {
+  }, mine{};
+  default_action.sa_handler = SIG_DFL;
+  sigemptyset(&default_action.sa_mask);
+  ::sigaction(signal_number, &default_action, &mine);
+  sigset_t just_this;
+  sigemptyset(&just_this);
+  sigaddset(&just_this, signal_number);
+  ::sigprocmask(SIG_UNBLOCK, &just_this, nullptr);
+  ::raise(signal_number);  // dies here, or stops here until continued
+  ::sigprocmask(SIG_BLOCK, &just_this, nullptr);
+  if (g_echo_off) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_quiet_termios);
+  ::sigaction(signal_number, &mine, nullptr);
+  errno = saved_errno;
 }
 
 constexpr int kPromptSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP};
@@ -41,11 +60,11 @@ class EchoOff {
     action.sa_handler = restore_echo_and_die;
     sigemptyset(&action.sa_mask);
     for (std::size_t i = 0; i < std::size(kPromptSignals); ++i) ::sigaction(kPromptSignals[i], &action, &old_[i]);
-    struct termios quiet = g_saved_termios;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    quiet.c_lflag |= ECHONL;
+    g_quiet_termios = g_saved_termios;
+    g_quiet_termios.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    g_quiet_termios.c_lflag |= ECHONL;
     g_echo_off = 1;
-    if (::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0) {
+    if (::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_quiet_termios) != 0) {
       restore();
       throw Error(kExitConfig, "cannot turn off the terminal's echo");
     }
@@ -120,13 +139,21 @@ SecretString read_secret_value(std::string_view name, std::pmr::memory_resource*
       throw Error(kExitDataError, fmt::format("the two values typed for {} differ; nothing was changed", shown));
     return first;
   }
+  // A terminal on stdin alone (stderr redirected): no prompt, but what is typed is not shown either.
+  std::optional<EchoOff> quiet;
+  if (::isatty(STDIN_FILENO)) quiet.emplace();
   SecretString value = read_all(STDIN_FILENO, "the value on stdin", kMaxPlaintextBytes, mem);
+  quiet.reset();
   if (!value.empty() && value.back() == '\n') value.pop_back();
   return value;
 }
 
 SecretString read_import_text(const std::string& path, std::pmr::memory_resource* mem) {
-  if (path == "-") return read_all(STDIN_FILENO, "stdin", kMaxPlaintextBytes, mem);
+  if (path == "-") {
+    std::optional<EchoOff> quiet;  // a .env typed on a terminal is not shown either
+    if (::isatty(STDIN_FILENO)) quiet.emplace();
+    return read_all(STDIN_FILENO, "stdin", kMaxPlaintextBytes, mem);
+  }
   const std::string what = fmt::format("file {}", sanitized(path));
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd) throw Error(kExitConfig, fmt::format("cannot open {}: {}", what, std::strerror(errno)));

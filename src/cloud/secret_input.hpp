@@ -20,7 +20,8 @@ SecretString read_all(int fd, std::string_view what, std::size_t max, std::pmr::
 
 // The value of `secrets set NAME`. On a terminal (stdin and stderr): asked twice on stderr
 // with echo off, Error(kExitDataError) when the two differ. Otherwise all of stdin, one
-// trailing "\n" removed (only one, and nothing else: a "\r" before it stays).
+// trailing "\n" removed (only one, and nothing else: a "\r" before it stays), read with echo
+// off when stdin alone is a terminal.
 SecretString read_secret_value(std::string_view name, std::pmr::memory_resource* mem);
 
 // The text of `secrets import FILE`, or of stdin for "-".

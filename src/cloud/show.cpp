@@ -17,14 +17,14 @@ void print_list(Session& session, const std::string& path, const Subject& subjec
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
     writer.StartArray();
-    for_each_item(session.client(), path, subject, session.line().limit, session.memory(),
+    for_each_item(session.client(), path, subject, session.line().limit,
                   [&](const rapidjson::Value& item) { item.Accept(writer); });
     writer.EndArray();
     write_stdout(std::string(buffer.GetString(), buffer.GetSize()) + "\n");
     return;
   }
   std::vector<std::vector<std::string>> rows;
-  for_each_item(session.client(), path, subject, session.line().limit, session.memory(),
+  for_each_item(session.client(), path, subject, session.line().limit,
                 [&](const rapidjson::Value& item) { rows.push_back(row_of(item, columns)); });
   write_stdout(render_table(header_of(columns), rows));
 }

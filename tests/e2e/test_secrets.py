@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 import unittest
 
@@ -330,7 +331,8 @@ path = sys.argv[1]
 st, dst = os.stat(path), os.stat(os.path.dirname(path))
 fs = subprocess.run(["stat", "-f", "-c", "%T", path], capture_output=True, text=True).stdout.strip()
 json.dump({{"path": path, "mode": st.st_mode & 0o7777, "dir_mode": dst.st_mode & 0o7777, "fs": fs,
-           "uid": st.st_uid, "pid": os.getpid(), "text": open(path, "rb").read().decode("latin-1")}},
+           "uid": st.st_uid, "pid": os.getpid(), "text": open(path, "rb").read().decode("latin-1"),
+           "env": dict(os.environ)}},
           open({info!r} + ".tmp", "w"))
 os.rename({info!r} + ".tmp", {info!r})
 {action}
@@ -383,6 +385,14 @@ os.rename({info!r} + ".tmp", {info!r})
         self.assertFalse(os.path.exists(info))
         self.assertEqual(self.log()["data"], [])
 
+    def test_the_editor_is_not_given_the_token_or_the_key_variables(self):
+        secret = {"DOTENV_CLOUD_TOKEN": cloud_fixture.TOKENS["full"], "DOTENV_CLOUD_TOKEN_FILE": self.token_file,
+                  "DOTENV_CLOUD_KEY": CLIENT_KEY}
+        r, seen = self.edit("pass", **secret)
+        self.assertEqual(r.code, 0, r.err)
+        self.assertEqual(sorted(set(secret) & set(seen["env"])), [])
+        self.assertEqual(seen["env"].get("DOTENV_CLOUD_ORG"), cloud_fixture.ORG)
+
     def test_an_unchanged_file_sends_nothing(self):
         self.reset()
         r, seen = self.edit("pass")
@@ -399,7 +409,8 @@ os.rename({info!r} + ".tmp", {info!r})
 
     def test_a_change_made_meanwhile_by_someone_else_is_not_overwritten(self):
         other = (f"subprocess.run([{CLOUD!r}, *{list(ENV_LEVEL)!r}, 'secrets', 'set', 'OTHER'], input=b'theirs', "
-                 "check=True, capture_output=True)\nopen(path, 'a').write('MINE=ours\\n')")
+                 f"check=True, capture_output=True, env={{**os.environ, 'DOTENV_CLOUD_TOKEN_FILE': {self.token_file!r}}})\n"
+                 "open(path, 'a').write('MINE=ours\\n')")
         r, seen = self.edit(other)
         self.assertEqual(r.code, 75, r.err)
         self.assertIn(b"was changed by someone else while it was being edited; nothing was written", r.err)
@@ -457,8 +468,9 @@ class Terminal(SecretsTest):
     """Commands on a terminal (a pty as stdin and stderr): the value prompt without echo, the confirmation, and an
     invalid edit offered again."""
 
-    def terminal(self, args, answers, env=None):
-        """Runs dotenv-cloud on a pty, answering each prompt; returns (exit code, stdout, all the terminal showed)."""
+    def terminal(self, args, answers, env=None, at_prompt=None):
+        """Runs dotenv-cloud on a pty, answering each prompt (after at_prompt(process, master), if given); returns (exit code,
+        stdout, all the terminal showed)."""
         master, slave = os.openpty()
         proc = subprocess.Popen([CLOUD, *args], stdin=slave, stdout=subprocess.PIPE, stderr=slave,
                                 env=self.env() if env is None else env, cwd=self.dir)
@@ -482,6 +494,8 @@ class Terminal(SecretsTest):
                 while prompt not in shown:
                     self.assertLess(time.monotonic(), deadline, f"no prompt {prompt!r} in {shown!r}")
                     read_some(0.2)
+                if at_prompt is not None:
+                    at_prompt(proc, master)
                 os.write(master, answer)
             out = proc.stdout.read()
             proc.wait(timeout=20)
@@ -498,6 +512,60 @@ class Terminal(SecretsTest):
         self.assertEqual(code, 0, shown)
         self.assertNotIn(b"pty-s3cr3t", shown + out)
         self.assertEqual(self.ok(*ENV_LEVEL, "secrets", "get", "PW").out, b"pty-s3cr3t")
+
+    def test_a_stop_and_continue_at_the_prompt_keeps_the_echo_off(self):
+        def stop_and_continue(proc, master):
+            proc.send_signal(signal.SIGTSTP)  # Ctrl-Z
+            self.assertTrue(wait_until(lambda: termios.tcgetattr(master)[3] & termios.ECHO, 5), "echo not restored")
+            proc.send_signal(signal.SIGCONT)  # fg
+            wait_until(lambda: not termios.tcgetattr(master)[3] & termios.ECHO, 5)  # a fixed program turns it off
+
+        code, out, shown = self.terminal((*ENV_LEVEL, "secrets", "set", "PW"),
+                                         [(b"Value of PW: ", b"tstp-s3cr3t\n"), (b"again: ", b"tstp-s3cr3t\n")],
+                                         at_prompt=stop_and_continue)
+        self.assertEqual(code, 0, shown)
+        self.assertNotIn(b"tstp-s3cr3t", shown + out)
+        self.assertEqual(self.ok(*ENV_LEVEL, "secrets", "get", "PW").out, b"tstp-s3cr3t")
+
+    def typed_on_stdin_only(self, args, typed):
+        """Runs dotenv-cloud with a pty as stdin only, types `typed` then Ctrl-D; returns (process, out, err, shown)."""
+        master, slave = os.openpty()
+        proc = subprocess.Popen([CLOUD, *args], stdin=slave, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=self.env(), cwd=self.dir)
+        os.close(slave)
+        shown = b""
+        try:
+            # The program turns the echo off before it reads (the pty's master shows the slave's modes); a
+            # program that never does is given 5 s, then typed at anyway (and fails the test).
+            wait_until(lambda: not termios.tcgetattr(master)[3] & termios.ECHO, 5)
+            os.write(master, typed)
+            time.sleep(0.3)
+            os.write(master, b"\x04")  # Ctrl-D: the end of the value
+            out, err = proc.communicate(timeout=20)
+            while select.select([master], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+        finally:
+            os.close(master)
+        return proc, out, err, shown
+
+    def test_a_value_typed_on_a_terminal_is_not_echoed_when_stderr_is_not_one(self):
+        proc, out, err, shown = self.typed_on_stdin_only((*ENV_LEVEL, "secrets", "set", "PW"), b"stdin-tty-s3cr3t\n")
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertNotIn(b"s3cr3t", shown + out + err)
+        self.assertEqual(self.ok(*ENV_LEVEL, "secrets", "get", "PW").out, b"stdin-tty-s3cr3t")
+
+    def test_an_import_typed_on_a_terminal_is_not_echoed(self):
+        proc, out, err, shown = self.typed_on_stdin_only((*ENV_LEVEL, "secrets", "import", "-"),
+                                                         b"TYPED=import-tty-s3cr3t\n")
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertNotIn(b"s3cr3t", shown + out + err)
+        self.assertEqual(self.ok(*ENV_LEVEL, "secrets", "get", "TYPED").out, b"import-tty-s3cr3t")
 
     def test_two_different_values_change_nothing(self):
         self.reset()

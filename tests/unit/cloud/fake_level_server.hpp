@@ -41,6 +41,13 @@ class FakeLevelServer final : public HttpClient {
     blob = seal_blob(text, key, key_version, kOrg, kLevelId);
     version = ++writes;
   }
+  // A server-managed rotation: a new key one version up, the blob re-sealed with it, its version kept.
+  void rotate() {
+    const std::string now = text();
+    key = SecretKey::generate();
+    ++key_version;
+    if (blob) blob = seal_blob(now, key, key_version, kOrg, kLevelId);
+  }
   // The level's text now ("" without a blob).
   std::string text() {
     if (!blob) return {};
@@ -61,8 +68,10 @@ class FakeLevelServer final : public HttpClient {
     const std::string v1 = fmt::format("/api/v1/{}", kOrg);
     if (request.method == Method::kGet && path == v1 + "/api/key") {
       key_answer(response);
+      if (after_key_read) after_key_read();
     } else if (request.method == Method::kGet && path.ends_with("/secrets")) {
       level_object(response, 200);
+      if (after_level_read) after_level_read();
     } else if (path == v1 + "/secrets" && request.method == Method::kPut) {
       put(request, response);
     } else if (path == v1 + "/secrets" && request.method == Method::kDelete) {
@@ -83,6 +92,10 @@ class FakeLevelServer final : public HttpClient {
   std::vector<FakeRequest> requests;
   // Called before each PUT or DELETE is judged: another client's write lands first.
   std::function<void(unsigned write_number)> before_write;
+  // Called after each GET of the level is answered: e.g. a rotation between a client's read and its write.
+  std::function<void()> after_level_read;
+  // Called after each GET of the key is answered.
+  std::function<void()> after_key_read;
   // How many of the next writes are applied but answered with a 502 (the answer lost).
   unsigned lost_answers = 0;
   unsigned write_requests = 0;
@@ -126,7 +139,9 @@ class FakeLevelServer final : public HttpClient {
     body.Parse(request.body.data(), request.body.size());
     REQUIRE(body.IsObject());
     if (body["key_version"].GetUint() != key_version)
-      return with(r, 422, R"({"message": "The key version is not current.", "error": "validation_failed"})");
+      return with(r, 422,
+                  R"({"message": "The key version is not current.", "error": "validation_failed", )"
+                  R"("errors": {"key_version": ["The key version is not current."]}})");
     if (client_managed_ && (!body.HasMember("key_proof") || body["key_proof"].GetString() != proof.proof_b64))
       return with(r, 409, R"({"message": "The key proof does not match.", "error": "key_proof_mismatch"})");
     if (conflicts(body)) return conflict(r);

@@ -154,6 +154,36 @@ TEST_CASE("a level that keeps changing gives up with 75 after five re-applicatio
   CHECK(h.server.text() == "A=7\n");  // the other client's last write stands
 }
 
+TEST_CASE("a key rotated between the level's read and the key's: the level is read again under the new key") {
+  Harness h;
+  h.server.store("A=1\n");
+  bool rotated = false;
+  h.server.after_level_read = [&] {
+    if (!rotated) h.server.rotate();
+    rotated = true;
+  };
+  const ChangeResult r = h.apply(set_edit("B", "two"));
+  CHECK(r.changed);
+  CHECK(h.server.key_version == 3);
+  CHECK(h.server.text() == "A=1\nB=two\n");
+  CHECK(h.server.requests.back().body.find(R"("key_version":3)") != std::string::npos);
+}
+
+TEST_CASE("a key rotated between the key's read and the write (422 key_version): fetched again and re-sealed") {
+  Harness h;  // an empty level: the key is fetched just before sealing
+  bool rotated = false;
+  h.server.after_key_read = [&] {
+    if (!rotated) h.server.rotate();
+    rotated = true;
+  };
+  const ChangeResult r = h.apply(set_edit("B", "two"));
+  CHECK(r.changed);
+  CHECK(r.attempts == 2);
+  CHECK(h.server.key_version == 3);
+  CHECK(h.server.text() == "B=two\n");
+  CHECK(h.server.requests.back().body.find(R"("key_version":3)") != std::string::npos);
+}
+
 TEST_CASE("a new text that does not parse is never sent") {
   Harness h;
   h.server.store("A=1\n");
