@@ -7,10 +7,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/fd.hpp"
 #include "core/text.hpp"
 
 namespace dotenv_run {
@@ -62,6 +64,16 @@ void NewKeyFile::write_line(std::string_view text) {
     discard();
     throw Error(kExitConfig, fmt::format("--new-key-file {}: cannot be written: {}", sanitized(path_),
                                          std::strerror(written ? errno : saved)));
+  }
+  // The file's name is on disk too before anything depends on the key (a server proof, a rotation).
+  std::filesystem::path dir = std::filesystem::path(path_).parent_path();
+  if (dir.empty()) dir = ".";
+  const UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir_fd || ::fsync(dir_fd.get()) != 0) {
+    const int err = errno;
+    discard();
+    throw Error(kExitConfig, fmt::format("--new-key-file {}: its directory cannot be synced: {}", sanitized(path_),
+                                         std::strerror(err)));
   }
 }
 

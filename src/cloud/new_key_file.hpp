@@ -16,7 +16,8 @@ class NewKeyFile {
   NewKeyFile(const NewKeyFile&) = delete;
   NewKeyFile& operator=(const NewKeyFile&) = delete;
 
-  // Writes `text` and a newline, syncs and closes; on failure removes the file, Error(kExitConfig).
+  // Writes `text` and a newline, syncs the file and its directory; on failure removes the file,
+  // Error(kExitConfig).
   void write_line(std::string_view text);
   // Removes the file (it was created here, so it holds only what write() put there).
   void discard() noexcept;

@@ -90,32 +90,13 @@ SecretKey read_new_key(const std::string& path, std::pmr::memory_resource* mem) 
   }
 }
 
-void sync_directory_of(const std::string& path) {
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  const bool synced = fd >= 0 && ::fsync(fd) == 0;
-  const int saved = errno;
-  if (fd >= 0) ::close(fd);
-  if (!synced) {
-    throw Error(kExitConfig, fmt::format("--new-key-file {}: its directory cannot be synced: {}", sanitized(path),
-                                         std::strerror(saved)));
-  }
-}
-
 // Step 1: NEW, written and on disk before anything is sealed with it.
 SecretKey create_new_key(const std::string& path) {
   NewKeyFile file(path);
   SecretKey key = SecretKey::generate();
   std::string text = key.to_base64();
-  file.write_line(text);
+  file.write_line(text);  // synced with its directory
   wipe(text);
-  try {
-    sync_directory_of(path);
-  } catch (...) {
-    file.discard();
-    throw;
-  }
   return key;
 }
 
