@@ -123,10 +123,17 @@ void restore_handlers() {
     ::sigaction(kCleanupSignals[i], &g_old_actions[i], nullptr);
 }
 
+bool is_ram(const struct statfs& fs) { return fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC; }
+
 bool on_ram(const std::string& dir) {
   struct statfs fs {};
-  if (::statfs(dir.c_str(), &fs) != 0) return false;
-  return fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC;
+  return ::statfs(dir.c_str(), &fs) == 0 && is_ram(fs);
+}
+
+// The directory as opened, not its path: what was checked by path could have been swapped since.
+bool fd_on_ram(int fd) {
+  struct statfs fs {};
+  return ::fstatfs(fd, &fs) == 0 && is_ram(fs);
 }
 
 // Blocks the cleanup signals for a scope, so the globals never change under a handler.
@@ -169,9 +176,12 @@ RamScratch::RamScratch(const std::optional<std::string>& runtime_dir, std::strin
   dir_path_ = pattern;
   dir_fd_.reset(::open(dir_path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   struct stat st {};
-  if (!dir_fd_ || ::fstat(dir_fd_.get(), &st) != 0 || st.st_uid != ::geteuid() || (st.st_mode & 07777) != 0700) {
+  if (!dir_fd_ || ::fstat(dir_fd_.get(), &st) != 0 || st.st_uid != ::geteuid() || (st.st_mode & 07777) != 0700 ||
+      !fd_on_ram(dir_fd_.get())) {
     ::rmdir(dir_path_.c_str());
-    throw Error(kExitConfig, fmt::format("the new directory {} is not a private directory of this user", dir_path_));
+    throw Error(kExitConfig,
+                fmt::format("the new directory {} is not a private directory of this user on a RAM file system",
+                            sanitized(dir_path_)));
   }
   std::memcpy(g_dir_path, dir_path_.c_str(), dir_path_.size() + 1);
   g_dir_fd = dir_fd_.get();
