@@ -468,12 +468,15 @@ class Terminal(SecretsTest):
     """Commands on a terminal (a pty as stdin and stderr): the value prompt without echo, the confirmation, and an
     invalid edit offered again."""
 
-    def terminal(self, args, answers, env=None, at_prompt=None):
+    def terminal(self, args, answers, env=None, at_prompt=None, own_group=False):
         """Runs dotenv-cloud on a pty, answering each prompt (after at_prompt(process, master), if given); returns (exit code,
         stdout, all the terminal showed)."""
         master, slave = os.openpty()
+        # own_group: a process group of its own, whose parent (this test) is in another group of the same session,
+        # so the kernel lets SIGTSTP stop it (it discards stop signals in an orphaned group, as a CI job's often is).
         proc = subprocess.Popen([CLOUD, *args], stdin=slave, stdout=subprocess.PIPE, stderr=slave,
-                                env=self.env() if env is None else env, cwd=self.dir)
+                                env=self.env() if env is None else env, cwd=self.dir,
+                                process_group=0 if own_group else None)
         os.close(slave)
         shown = b""
 
@@ -522,7 +525,7 @@ class Terminal(SecretsTest):
 
         code, out, shown = self.terminal((*ENV_LEVEL, "secrets", "set", "PW"),
                                          [(b"Value of PW: ", b"tstp-s3cr3t\n"), (b"again: ", b"tstp-s3cr3t\n")],
-                                         at_prompt=stop_and_continue)
+                                         at_prompt=stop_and_continue, own_group=True)
         self.assertEqual(code, 0, shown)
         self.assertNotIn(b"tstp-s3cr3t", shown + out)
         self.assertEqual(self.ok(*ENV_LEVEL, "secrets", "get", "PW").out, b"tstp-s3cr3t")
