@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "api/setting_options.hpp"
 #include "cloud/commands.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
@@ -24,22 +25,11 @@ Commands:
 )";
 
 // Registration point: options of later commands get a line under "Command options".
-constexpr std::string_view kOptions = R"(
+constexpr std::string_view kWhereHeading = R"(
 Where and as whom (the same settings as dotenv-run):
-  -o, --org ID              organization ULID (DOTENV_CLOUD_ORG)
-  -p, --project SLUG        project (DOTENV_CLOUD_PROJECT)
-  -t, --target SLUG         target; needs --project (DOTENV_CLOUD_TARGET)
-  -e, --environment SLUG    environment; needs --target (DOTENV_CLOUD_ENVIRONMENT)
-      --api-url URL         API base URL, https only (DOTENV_CLOUD_API_URL;
-                            default https://api.dotenv.cloud)
-      --ca-file FILE        trust the CAs in FILE instead of the system store
-                            (DOTENV_CLOUD_CA_FILE)
-      --pin sha256//BASE64  require this server public key; repeatable
-      --token-file FILE     read the API token from FILE (DOTENV_CLOUD_TOKEN_FILE);
-                            a token is never taken from the command line
-      --key-file FILE       read a client-managed project key from FILE
-                            (DOTENV_CLOUD_KEY_FILE)
+)";
 
+constexpr std::string_view kOptions = R"(
 Network:
       --retry-timeout SEC   give up retrying after SEC seconds in all (default 60)
       --connect-timeout SEC limit each connection attempt (default 10)
@@ -117,6 +107,8 @@ std::string cloud_help_text() {
   std::string out(kIntro);
   for (const Command& command : commands()) out += listing(command);
   out += fmt::format("  {:<{}}{}\n", "help [COMMAND]", kCommandColumn - 2, "show the help of one command or group");
+  out += kWhereHeading;
+  out += kSettingOptionsHelp;
   out += kOptions;
   return out;
 }

@@ -4,6 +4,7 @@
 #include <getopt.h>
 
 #include <iterator>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -171,7 +172,7 @@ Options parse_command_line(int argc, char* const argv[]) {
 }
 
 const char* help_text() {
-  return R"(Usage: dotenv-run [OPTIONS] [--] COMMAND [ARG...]
+  static const std::string text = R"(Usage: dotenv-run [OPTIONS] [--] COMMAND [ARG...]
        dotenv-run [OPTIONS] --export [--format env|json|shell]
        dotenv-run [OPTIONS] --check
 
@@ -181,20 +182,8 @@ target, then environment: the deepest wins). The launcher is replaced by
 COMMAND (same PID), so signals and the exit status are COMMAND's own.
 
 Where the secrets come from:
-  -o, --org ID              organization ULID (DOTENV_CLOUD_ORG)
-  -p, --project SLUG        project (DOTENV_CLOUD_PROJECT)
-  -t, --target SLUG         target (DOTENV_CLOUD_TARGET)
-  -e, --environment SLUG    environment; needs --target (DOTENV_CLOUD_ENVIRONMENT)
-      --api-url URL         API base URL, https only (DOTENV_CLOUD_API_URL;
-                            default https://api.dotenv.cloud)
-      --ca-file FILE        trust the CAs in FILE instead of the system store
-                            (DOTENV_CLOUD_CA_FILE)
-      --pin sha256//BASE64  require this server public key; repeatable
-      --token-file FILE     read the API token from FILE (DOTENV_CLOUD_TOKEN_FILE);
-                            a token is never taken from the command line
-      --key-file FILE       read a client-managed project key from FILE
-                            (DOTENV_CLOUD_KEY_FILE)
-      --env-file FILE       also read a local .env file, after the cloud levels;
+)" + std::string(kSettingOptionsHelp) +
+                                  R"(      --env-file FILE       also read a local .env file, after the cloud levels;
                             repeatable, read in the order given
 
 What reaches COMMAND:
@@ -230,6 +219,7 @@ Exit status: COMMAND's own, or 64 usage, 65 bad data, 69 API unavailable,
 126 COMMAND not executable, 127 COMMAND not found.
 See dotenv-run(1) for the environment, files and the .env format.
 )";
+  return text.c_str();
 }
 
 }  // namespace dotenv_run
