@@ -10,7 +10,7 @@ _dotenv_run()
 
     local with_value='-o -p -t -e --org --project --target --environment --api-url --ca-file --pin
         --token-file --key-file --env-file --only --exclude --keep --prefix --retry-timeout
-        --connect-timeout --timeout --splay --format'
+        --connect-timeout --timeout --splay --format --as-file --env-as-file'
     local flags='--no-expand --preserve-env --clean-env --allow-unsafe-names --export --check
         -v --verbose -h --help -V --version'
 
@@ -69,7 +69,7 @@ _dotenv_run()
             compopt -o nospace 2>/dev/null
             return 0 ;;
         -o|-p|-t|-e|--org|--project|--target|--environment|--only|--exclude|--prefix|\
-        --retry-timeout|--connect-timeout|--timeout|--splay)
+        --retry-timeout|--connect-timeout|--timeout|--splay|--as-file|--env-as-file)
             return 0 ;;  # free text: nothing sensible to offer
     esac
 

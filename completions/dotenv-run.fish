@@ -5,7 +5,7 @@
 function __dotenv_run_has_command
     set -l with_value -o -p -t -e --org --project --target --environment --api-url --ca-file --pin \
         --token-file --key-file --env-file --only --exclude --keep --prefix --retry-timeout \
-        --connect-timeout --timeout --splay --format
+        --connect-timeout --timeout --splay --format --as-file --env-as-file
     set -l words (commandline -opc)
     set -e words[1]
     set -l skip 0
@@ -44,6 +44,8 @@ complete -c dotenv-run $before -l preserve-env -d 'Inherited variables win over 
 complete -c dotenv-run $before -l clean-env -d 'Start from an empty environment plus the secrets'
 complete -c dotenv-run $before -l keep -x -a '(set -xn)' -d 'With --clean-env, also pass this variable'
 complete -c dotenv-run $before -l allow-unsafe-names -d 'Allow LD_PRELOAD, BASH_ENV, NODE_OPTIONS and the like'
+complete -c dotenv-run $before -l as-file -x -d 'Pass secret NAME as a sealed in-memory file (NAME or NAME=VAR)'
+complete -c dotenv-run $before -l env-as-file -x -d 'Pass the other secrets as one .env file in memory'
 complete -c dotenv-run $before -l retry-timeout -x -d 'Give up retrying after SEC seconds (default 60)'
 complete -c dotenv-run $before -l connect-timeout -x -d 'Limit each connection attempt (default 10)'
 complete -c dotenv-run $before -l timeout -x -d 'Limit each request (default 30)'
@@ -57,4 +59,4 @@ complete -c dotenv-run $before -s V -l version -d 'Show the version and library 
 
 # The command, then its own completion. Short options first: __fish_complete_subcommand
 # takes leading "--words" as its own flags, and the rest as the options that take a value.
-complete -c dotenv-run -x -a '(__fish_complete_subcommand -o -p -t -e --org --project --target --environment --api-url --ca-file --pin --token-file --key-file --env-file --only --exclude --keep --prefix --retry-timeout --connect-timeout --timeout --splay --format)'
+complete -c dotenv-run -x -a '(__fish_complete_subcommand -o -p -t -e --org --project --target --environment --api-url --ca-file --pin --token-file --key-file --env-file --only --exclude --keep --prefix --retry-timeout --connect-timeout --timeout --splay --format --as-file --env-as-file)'

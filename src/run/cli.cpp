@@ -33,6 +33,8 @@ enum LongOnly : int {
   kExport,
   kFormat,
   kCheck,
+  kAsFile,
+  kEnvAsFile,
 };
 
 // "+" stops at the first non-option; the leading ":" lets us word the errors ourselves.
@@ -53,6 +55,8 @@ const struct option kLongOptions[] = {
     {"export", no_argument, nullptr, kExport},
     {"format", required_argument, nullptr, kFormat},
     {"check", no_argument, nullptr, kCheck},
+    {"as-file", required_argument, nullptr, kAsFile},
+    {"env-as-file", required_argument, nullptr, kEnvAsFile},
     {"verbose", no_argument, nullptr, 'v'},
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, 'V'},
@@ -81,6 +85,26 @@ std::string checked_prefix(std::string_view prefix) {
     throw usage("--prefix must start with a letter or '_' and hold only letters, digits, '_', '.' and '-'");
   }
   return std::string(prefix);
+}
+
+// --as-file A,B=VAR: each item a secret's name, optionally followed by the variable for its path.
+void append_as_files(std::vector<AsFile>& out, std::string_view list) {
+  std::vector<std::string> items;
+  append_names(items, list, "--as-file");
+  for (const std::string& item : items) {
+    std::size_t eq = item.find('=');
+    AsFile request{.name = item.substr(0, eq), .variable = eq == std::string::npos ? "" : item.substr(eq + 1)};
+    if (!is_dotenv_key(request.name) || (eq != std::string::npos && !is_dotenv_key(request.variable))) {
+      throw usage(fmt::format("--as-file takes NAME or NAME=VAR, each a variable name, not '{}'", item));
+    }
+    out.push_back(std::move(request));
+  }
+}
+
+std::string checked_env_as_file(const std::string& current, std::string_view variable) {
+  if (!current.empty()) throw usage("--env-as-file can be given once");
+  if (!is_dotenv_key(variable)) throw usage(fmt::format("--env-as-file takes a variable name, not '{}'", variable));
+  return std::string(variable);
 }
 
 ExportFormat parse_format(std::string_view text) {
@@ -125,6 +149,8 @@ void apply_option(Options& o, int c, const char* arg) {
       o.format_given = true;
       break;
     case kCheck: set_mode(o, Mode::kCheck, "--check"); break;
+    case kAsFile: append_as_files(o.files.as_file, arg); break;
+    case kEnvAsFile: o.files.env_as_file = checked_env_as_file(o.files.env_as_file, arg); break;
     case 'v': ++o.verbose; break;
     case 'h': o.mode = Mode::kHelp; break;
     case 'V': o.mode = Mode::kVersion; break;
@@ -137,6 +163,8 @@ void check_consistency(const Options& o) {
     throw usage("--preserve-env and --clean-env cannot be combined");
   if (!o.child_env.keep.empty() && !o.child_env.clean_env) throw usage("--keep only makes sense with --clean-env");
   if (o.format_given && o.mode != Mode::kExport) throw usage("--format only applies to --export");
+  if (o.files.any() && o.mode == Mode::kExport)
+    throw usage("--as-file and --env-as-file cannot be combined with --export");
   if (o.mode == Mode::kRun && o.command.empty()) throw usage("no command given");
   if (o.mode != Mode::kRun && !o.command.empty()) {
     throw usage(fmt::format("a command cannot be combined with --{}", o.mode == Mode::kExport ? "export" : "check"));
@@ -198,6 +226,12 @@ What reaches COMMAND:
       --allow-unsafe-names  allow secrets named LD_PRELOAD, BASH_ENV, NODE_OPTIONS
                             and other variables that load code
 
+Secrets as files with no path on disk (sealed memfds, read via /dev/fd/N):
+      --as-file NAME[=VAR]  pass secret NAME as a file, not a variable: VAR (default
+                            NAME_FILE) is set to /dev/fd/N; repeatable or A,B
+      --env-as-file VAR     pass every other selected secret as one .env file
+                            (as --export prints it): VAR is set to /dev/fd/N
+
 Network:
       --retry-timeout SEC   give up retrying after SEC seconds in all (default 60)
       --connect-timeout SEC limit each connection attempt (default 10)
@@ -208,7 +242,8 @@ Network:
 Instead of running a command:
       --export              print the variables the secrets add and exit
       --format FORMAT       with --export: env (default), json or shell
-      --check               fetch and decrypt, print counts per level, exit 0
+      --check               fetch and decrypt, print counts per level and the
+                            files --as-file and --env-as-file would make, exit 0
 
   -v, --verbose             say where each setting came from (never a value)
   -h, --help                show this help and exit

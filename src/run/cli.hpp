@@ -9,6 +9,7 @@
 #include "core/export_format.hpp"
 #include "core/merge.hpp"
 #include "run/environment.hpp"
+#include "run/secret_files.hpp"
 
 namespace dotenv_run {
 
@@ -24,6 +25,7 @@ struct Options {
   std::vector<std::string> env_files;  // --env-file, read after the cloud levels
   Selection selection;                 // --only, --exclude, --prefix
   ChildEnvPolicy child_env;            // --preserve-env, --clean-env, --keep, --allow-unsafe-names
+  FileRequests files;                  // --as-file, --env-as-file
   bool no_expand = false;
 
   std::vector<std::string> command;  // the child's argv, untouched

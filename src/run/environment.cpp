@@ -80,7 +80,7 @@ bool is_code_loading_name(std::string_view name) {
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 
-void validate_secrets(const Variables& secrets, bool allow_unsafe_names) {
+void validate_secrets(const Variables& secrets, bool allow_unsafe_names, bool in_environment) {
   for (std::size_t i = 0; i < secrets.size(); ++i) {
     std::string_view name = secrets[i].name;
     std::string_view value = secrets[i].value;
@@ -97,7 +97,7 @@ void validate_secrets(const Variables& secrets, bool allow_unsafe_names) {
     if (value.find('\0') != std::string_view::npos) {
       throw Error(kExitDataError, fmt::format("secret {} has a NUL byte in its value", name));
     }
-    if (name.size() + 1 + value.size() + 1 > kMaxEntry) {
+    if (in_environment && name.size() + 1 + value.size() + 1 > kMaxEntry) {
       throw Error(kExitDataError, fmt::format("secret {} is over 128 KiB, the most one variable can hold", name));
     }
     if (!allow_unsafe_names && is_code_loading_name(name)) {

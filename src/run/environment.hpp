@@ -26,8 +26,9 @@ bool is_code_loading_name(std::string_view name);
 
 // Refuses, with Error(kExitDataError) naming the variable: an invalid name (empty,
 // a leading digit, '=', a space, a NUL), a NUL in a value, a NAME=value over 128 KiB,
-// and a code-loading name unless allowed.
-void validate_secrets(const Variables& secrets, bool allow_unsafe_names);
+// and a code-loading name unless allowed. `in_environment` false (secrets that go to a file):
+// no size limit.
+void validate_secrets(const Variables& secrets, bool allow_unsafe_names, bool in_environment = true);
 
 class ChildEnvironment {
  public:

@@ -1,6 +1,7 @@
 // dotenv-run: fetch, decrypt, merge, exec. real_main() is the table of contents.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -18,6 +19,7 @@
 #include "run/cli.hpp"
 #include "run/environment.hpp"
 #include "run/exec.hpp"
+#include "run/secret_files.hpp"
 #include "run/sources.hpp"
 
 extern char** environ;
@@ -67,21 +69,30 @@ int real_main(int argc, char** argv) {
   MergeResult merged =
       merge_sources(sources, inherited_env, ParseOptions{.expand = !options.no_expand}, arena.resource());
   const std::size_t merged_count = merged.variables.size();
-  const Variables secrets = select_variables(std::move(merged.variables), options.selection, arena.resource());
+  Variables secrets = select_variables(std::move(merged.variables), options.selection, arena.resource());
+  const SecretFilePlan files = plan_secret_files(secrets, options.files, options.selection.prefix,
+                                                 options.child_env.allow_unsafe_names, arena.resource());
   validate_secrets(secrets, options.child_env.allow_unsafe_names);
 
   if (options.mode == Mode::kCheck) {
     leave_network(inherited_state);
-    return write_stdout(check_report(sources, merged.counts, merged_count, secrets.size())), kExitOk;
+    const std::size_t selected = secrets.size() + files.secrets();
+    return write_stdout(check_report(sources, merged.counts, merged_count, selected) + describe_secret_files(files)),
+           kExitOk;
   }
   if (options.mode == Mode::kExport) {
     leave_network(inherited_state);
     return write_stdout(render_export(secrets, options.format, arena.resource())), kExitOk;
   }
 
+  // The memfds are made once every other descriptor is closed, so they are the only ones the launcher passes on.
+  leave_network(inherited_state);
+  // Never below 3: a closed stdin, stdout or stderr must not become a secret file.
+  const int highest_inherited =
+      std::max(2, inherited_state.inherited_fds.empty() ? 2 : inherited_state.inherited_fds.back());
+  const std::vector<UniqueFd> secret_fds = place_secret_files(files, highest_inherited, secrets, arena.resource());
   ChildEnvironment child_env = build_child_environment(environ, secrets, options.child_env, arena.resource());
   check_exec_limits(options.command, child_env);
-  leave_network(inherited_state);
   exec_command(options.command, child_env);
 }
 

@@ -130,3 +130,31 @@ TEST_CASE("timeouts are seconds and may be fractional") {
   CHECK(*o.settings.request_timeout == 3);
   CHECK(*o.settings.connect_timeout == 1);
 }
+
+TEST_CASE("--as-file takes NAME or NAME=VAR, repeated or comma-separated, and --env-as-file one variable") {
+  Options o = parse({"--as-file", "PW,TLS_KEY=SSL_KEY_PATH", "--as-file", "X", "--env-as-file", "DOTENV", "--check"});
+  REQUIRE(o.files.as_file.size() == 3);
+  CHECK(o.files.as_file[0].name == "PW");
+  CHECK(o.files.as_file[0].variable.empty());
+  CHECK(o.files.as_file[1].name == "TLS_KEY");
+  CHECK(o.files.as_file[1].variable == "SSL_KEY_PATH");
+  CHECK(o.files.as_file[2].name == "X");
+  CHECK(o.files.env_as_file == "DOTENV");
+  CHECK(!parse({"true"}).files.any());
+}
+
+TEST_CASE("secret files are usage errors with --export, given badly, or --env-as-file given twice") {
+  CHECK(usage_error({"--as-file", "A", "--export"}) ==
+        "--as-file and --env-as-file cannot be combined with --export (see dotenv-run --help)");
+  CHECK(usage_error({"--export", "--env-as-file", "E"}) ==
+        "--as-file and --env-as-file cannot be combined with --export (see dotenv-run --help)");
+  CHECK(usage_error({"--as-file", "A=", "true"}) ==
+        "--as-file takes NAME or NAME=VAR, each a variable name, not 'A=' (see dotenv-run --help)");
+  CHECK(usage_error({"--as-file", "=V", "true"}) ==
+        "--as-file takes NAME or NAME=VAR, each a variable name, not '=V' (see dotenv-run --help)");
+  CHECK(usage_error({"--as-file", "A,,B", "true"}) == "--as-file has an empty name in 'A,,B' (see dotenv-run --help)");
+  CHECK(usage_error({"--env-as-file", "A", "--env-as-file", "B", "true"}) ==
+        "--env-as-file can be given once (see dotenv-run --help)");
+  CHECK(usage_error({"--env-as-file", "1X", "true"}) ==
+        "--env-as-file takes a variable name, not '1X' (see dotenv-run --help)");
+}
