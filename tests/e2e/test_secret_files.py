@@ -195,6 +195,19 @@ class SecretFiles(CloudTest):
                             "B would carry a secret file's path but is also a secret's name; name another variable "
                             "with --as-file NAME=VAR")
 
+    def test_the_inherited_descriptor_itself_reads_from_the_start(self):
+        env_file = self.file("pw.env", env_line("PW", BINARY_VALUE))
+        r = self.launch(("--env-file", env_file, "--as-file", "PW"), ["sh", "-c", 'exec cat <&3'])
+        self.assertEqual((r.code, r.out), (0, BINARY_VALUE), r.err)
+
+    def test_a_file_the_system_will_not_make_is_one_line_and_exit_70_before_the_command(self):
+        import resource
+        env_file = self.file("two.env", "PW=pw-s3cr3t\nOTHER=other-s3cr3t\n")
+        # Room for stdin, stdout, stderr and one more descriptor: the second memfd cannot be made.
+        r = self.launch(("--env-file", env_file, "--as-file", "PW", "--env-as-file", "DOTENV"),
+                        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (4, 4)))
+        self.assert_refused(r, 70, "cannot make the secret file for DOTENV: memfd_create: Too many open files")
+
     def test_no_file_is_created_or_written_during_a_whole_launch(self):
         strace = shutil.which("strace")
         if strace is None or subprocess.run([strace, "-f", "-o", "/dev/null", "true"]).returncode != 0:
@@ -229,9 +242,9 @@ class SecretFiles(CloudTest):
                 problems.append(line)
             elif name in ("write", "pwrite64", "writev", "pwritev", "pwritev2", "sendfile", "copy_file_range",
                           "ftruncate", "fallocate"):
-                target = re.match(r"\d+<([^>]*)>", rest)
-                if not target or not re.match(r"(/memfd:dotenv-run:|pipe:|socket:|/dev/pts/|/dev/null)",
-                                              target.group(1)):
+                # Every descriptor the call names (copy_file_range's target is its third argument).
+                targets = re.findall(r"\d+<([^>]*)>", rest.split(") = ", 1)[0])
+                if not targets or not all(re.match(r"(/memfd:dotenv-run:|pipe:|socket:)", t) for t in targets):
                     problems.append(line)
         self.assertEqual(problems, [])
         # Writes reach the memfds; the command reads them through /dev/fd/N, a memfd link.
