@@ -1,7 +1,6 @@
 // dotenv-run: fetch, decrypt, merge, exec. real_main() is the table of contents.
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -87,10 +86,8 @@ int real_main(int argc, char** argv) {
 
   // The memfds are made once every other descriptor is closed, so they are the only ones the launcher passes on.
   leave_network(inherited_state);
-  // Never below 3: a closed stdin, stdout or stderr must not become a secret file.
-  const int highest_inherited =
-      std::max(2, inherited_state.inherited_fds.empty() ? 2 : inherited_state.inherited_fds.back());
-  const std::vector<UniqueFd> secret_fds = place_secret_files(files, highest_inherited, secrets, arena.resource());
+  const std::vector<UniqueFd> secret_fds =
+      place_secret_files(files, inherited_state.inherited_fds, secrets, arena.resource());
   ChildEnvironment child_env = build_child_environment(environ, secrets, options.child_env, arena.resource());
   check_exec_limits(options.command, child_env);
   exec_command(options.command, child_env);

@@ -160,8 +160,10 @@ std::string describe_secret_files(const SecretFilePlan& plan) {
   return out;
 }
 
-std::vector<UniqueFd> place_secret_files(const SecretFilePlan& plan, int highest_inherited, Variables& env,
+std::vector<UniqueFd> place_secret_files(const SecretFilePlan& plan, std::span<const int> inherited, Variables& env,
                                          std::pmr::memory_resource* mem) {
+  // Never below 3: a closed stdin, stdout or stderr must not become a secret file.
+  const int highest_inherited = std::max(2, inherited.empty() ? 2 : inherited.back());
   std::vector<UniqueFd> placed;
   placed.reserve(plan.files.size());
   for (const PlannedFile& file : plan.files) {

@@ -61,10 +61,11 @@ std::string describe_secret_files(const SecretFilePlan& plan);
 
 // Makes each planned file: memfd_create (sealing allowed, MFD_NOEXEC_SEAL where the kernel has it),
 // the bytes written from the arena, sealed against write, grow, shrink and further seals, then
-// moved to the next free descriptor above `highest_inherited` without FD_CLOEXEC. Appends
-// VAR=/dev/fd/N to `env` for each. Any failure is Error(kExitSoftware) naming the variable, with
-// every descriptor made so far closed. The descriptors returned are meant to survive exec.
-std::vector<UniqueFd> place_secret_files(const SecretFilePlan& plan, int highest_inherited, Variables& env,
+// moved to the next free descriptor above every one in `inherited` (sorted; never below 3) without
+// FD_CLOEXEC. Appends VAR=/dev/fd/N to `env` for each. Any failure is Error(kExitSoftware) naming
+// the variable, with every descriptor made so far closed. The descriptors returned are meant to
+// survive exec.
+std::vector<UniqueFd> place_secret_files(const SecretFilePlan& plan, std::span<const int> inherited, Variables& env,
                                          std::pmr::memory_resource* mem);
 
 }  // namespace dotenv_run

@@ -134,7 +134,8 @@ TEST_CASE("placed files are sealed memfds above the highest inherited fd, withou
   SecretFilePlan plan =
       plan_secret_files(secrets, as_files({{"PW", ""}, {"E", "EMPTY_PATH"}}), "", false, arena.resource());
   const int above = highest_open_fd() + 3;  // a gap: the files go above it all the same
-  std::vector<UniqueFd> fds = place_secret_files(plan, above, secrets, arena.resource());
+  const std::vector<int> inherited{0, 1, 2, above};
+  std::vector<UniqueFd> fds = place_secret_files(plan, inherited, secrets, arena.resource());
   REQUIRE(fds.size() == 2);
   CHECK(fds[0].get() == above + 1);
   CHECK(fds[1].get() == above + 2);
@@ -164,6 +165,22 @@ TEST_CASE("placed files are sealed memfds above the highest inherited fd, withou
   CHECK(std::string(link) == "/memfd:dotenv-run:PW (deleted)");
 }
 
+TEST_CASE("stdin, stdout and stderr are never taken, even when they were not inherited") {
+  SecretArena arena;
+  Variables secrets = vars(arena.resource(), {{"PW", "pw"}});
+  SecretFilePlan plan = plan_secret_files(secrets, as_files({{"PW", ""}}), "", false, arena.resource());
+  // A launcher started with stderr closed: the first free descriptor is 2.
+  const UniqueFd saved(::dup(2));
+  REQUIRE(saved);
+  ::close(2);
+  std::vector<UniqueFd> fds = place_secret_files(plan, std::vector<int>{0, 1}, secrets, arena.resource());
+  const bool stderr_free = ::fcntl(2, F_GETFD) == -1;
+  ::dup2(saved.get(), 2);
+  REQUIRE(fds.size() == 1);
+  CHECK(fds[0].get() > 2);
+  CHECK(stderr_free);
+}
+
 TEST_CASE("with nothing free under the open-files limit, placing is one error naming the variable") {
   SecretArena arena;
   Variables secrets = vars(arena.resource(), {{"PW", "pw"}});
@@ -171,8 +188,10 @@ TEST_CASE("with nothing free under the open-files limit, placing is one error na
   const long limit = ::sysconf(_SC_OPEN_MAX);
   REQUIRE(limit > 0);
   CHECK(testing::error_of(kExitSoftware,
-                          [&] { place_secret_files(plan, static_cast<int>(limit), secrets, arena.resource()); }) ==
-        "cannot make the secret file for PW_FILE: no descriptor free from " + std::to_string(limit + 1) +
-            " on under the open-files limit (ulimit -n)");
+                          [&] {
+                            const std::vector<int> inherited{0, 1, 2, static_cast<int>(limit)};
+                            place_secret_files(plan, inherited, secrets, arena.resource());
+                          }) == "cannot make the secret file for PW_FILE: no descriptor free from " +
+                                    std::to_string(limit + 1) + " on under the open-files limit (ulimit -n)");
   CHECK(secrets.size() == 0);  // nothing was added
 }
