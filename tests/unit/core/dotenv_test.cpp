@@ -344,13 +344,13 @@ TEST_SUITE("dotenv: quoted values") {
     };
     const MapLookup env{{"SET", "v"}, {"EMPTY", ""}};
     for (const std::string& value : values) {
-      for (const std::string& prefix : {"", "export ", "OK=1\n"}) {
-        const std::string text = prefix + "KEY_NAME=" + value + "\nLATER=1\n";
+      for (const std::string_view prefix : {"", "export ", "OK=1\n"}) {
+        const std::string text = std::string(prefix) + "KEY_NAME=" + value + "\nLATER=1\n";
         INFO(text);
         const std::string message = error_of(text, env);
         CHECK(message.find(m) == std::string::npos);
         CHECK(message.find("Tr0") == std::string::npos);
-        CHECK(message.find(std::string_view(prefix).starts_with("OK") ? "line 2: KEY_NAME: " : "line 1: KEY_NAME: ") !=
+        CHECK(message.find(prefix.starts_with("OK") ? "line 2: KEY_NAME: " : "line 1: KEY_NAME: ") !=
               std::string::npos);
       }
     }
