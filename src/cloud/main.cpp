@@ -15,7 +15,6 @@
 #include "core/lookup.hpp"
 #include "core/process.hpp"
 #include "core/secure_memory.hpp"
-#include "core/stack_wipe.hpp"
 
 extern char** environ;
 
@@ -62,19 +61,17 @@ int real_main(int argc, char** argv) {
 
 }  // namespace
 
-// Every end goes through exit_with_wiped_stack(): the stack held keys and plaintext on their way
-// through registers, and exit handlers would spill those registers again (core/stack_wipe.hpp).
 int main(int argc, char** argv) {
   try {
-    exit_with_wiped_stack(real_main(argc, argv));
+    return real_main(argc, argv);
   } catch (const Error& e) {
     std::fprintf(stderr, "dotenv-cloud: error: %s\n", e.what());
-    exit_with_wiped_stack(e.code());
+    return e.code();
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "dotenv-cloud: error: out of memory\n");
-    exit_with_wiped_stack(kExitSoftware);
+    return kExitSoftware;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "dotenv-cloud: internal error: %s\n", e.what());
-    exit_with_wiped_stack(kExitSoftware);
+    return kExitSoftware;
   }
 }
