@@ -26,8 +26,9 @@ namespace dotenv_run {
 
 namespace {
 
-// Far deeper than the launcher's deepest call chain (TLS, JSON, decryption: tens of KiB), and
-// small enough to cost little: 64 pages the stack has mostly touched already.
+// Far deeper than the launcher's calls go (TLS, JSON, decryption): its whole stack mapping is
+// 132 KiB at exec, as tests/e2e/test_stack_wipe.py reads it. Zeroing 256 KiB costs a few
+// microseconds; no change in launch time or peak RSS was measurable.
 constexpr std::size_t kWipeBytes = 256 * 1024;
 
 // An eighth of the stack limit at most: exec's arguments and environment take up to a quarter

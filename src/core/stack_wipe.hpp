@@ -7,7 +7,8 @@ namespace dotenv_run {
 // left there (library code, and the register spills of the dynamic linker's lazy binding, which
 // held pieces of the resolve answer and its key). Secrets are kept in the locked arena, but a
 // copy passing through registers lands on this unlocked stack, which survives until the
-// process image is replaced or gone. Call it last, right before execve() or returning an exit code.
+// process image is replaced or gone. Call it last, right before execve(); to end the process,
+// use exit_with_wiped_stack().
 void wipe_stack_below();
 
 // Ends the process with `code`: stdio flushed, the stack below wiped, and nothing run after.
