@@ -132,6 +132,15 @@ ExpectedLevels expected_levels(const Value& data, const ResolveQuery& query, con
   ExpectedLevels expected{{"project", Named{answer.project_id, answer.project_slug}}};
   if (query.target) expected.emplace_back("target", named_object(data, "target", *query.target));
   if (query.environment) expected.emplace_back("environment", named_object(data, "environment", *query.environment));
+  // Each level's blob is bound to its id (docs/api.md section 8): with one id for two levels, a
+  // server could serve one blob as both. Ids are ULIDs, unique across objects.
+  for (std::size_t i = 1; i < expected.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (same_ulid(expected[i].second.id, expected[j].second.id)) {
+        malformed("data." + expected[i].first + ".id", fmt::format("is the same as data.{}.id", expected[j].first));
+      }
+    }
+  }
   return expected;
 }
 

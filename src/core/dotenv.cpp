@@ -104,6 +104,7 @@ class Parser {
         continue;
       }
       statement_ = pos_;
+      in_value_ = false;
       statement();
       if (spans_ != nullptr) {
         spans_->push_back(StatementSpan{key_, line_start, pos_, assignment_, assignment_ ? value_begin_ : 0,
@@ -140,6 +141,13 @@ class Parser {
 
   std::size_t line() const {
     return static_cast<std::size_t>(std::count(text_.begin(), text_.begin() + statement_, '\n')) + 1;
+  }
+
+  // The error's place: the line and, for an error in a value, the name on the left of `=`.
+  // Nothing from the right of `=` is ever part of it (a name inside ${...} is value text too).
+  std::string place() const {
+    if (in_value_) return fmt::format("line {}: {}", line(), key_);
+    return fmt::format("line {}", line());
   }
 
  private:
@@ -194,6 +202,7 @@ class Parser {
   }
 
   void value(std::string_view key) {
+    in_value_ = true;
     skip_blanks();
     value_begin_ = pos_;
     value_.clear();
@@ -286,6 +295,7 @@ class Parser {
   std::vector<StatementSpan>* spans_ = nullptr;
   std::string_view key_;
   bool assignment_ = false;
+  bool in_value_ = false;  // the error being thrown is about key_'s value
   std::size_t value_begin_ = 0;
   std::size_t value_end_ = 0;
 };
@@ -299,7 +309,7 @@ Variables parse_dotenv(std::string_view text, std::string_view source, const Loo
   try {
     return parser.run();
   } catch (const SyntaxError& e) {
-    throw Error(kExitDataError, fmt::format("{}: line {}: {}", source, parser.line(), e.what()));
+    throw Error(kExitDataError, fmt::format("{}: {}: {}", source, parser.place(), e.what()));
   }
 }
 
@@ -314,7 +324,7 @@ std::vector<StatementSpan> locate_statements(std::string_view text, std::string_
   try {
     parser.run();
   } catch (const SyntaxError& e) {
-    throw Error(kExitDataError, fmt::format("{}: line {}: {}", source, parser.line(), e.what()));
+    throw Error(kExitDataError, fmt::format("{}: {}: {}", source, parser.place(), e.what()));
   }
 
   // Back to offsets into `text`: add the BOM, and one byte for every CRLF that became one LF

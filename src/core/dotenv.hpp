@@ -32,8 +32,9 @@ struct ParseOptions {
 // Result: one entry per name, in order of first appearance, holding the value of the last
 // assignment, all allocated from `mem` (the secret arena). A reference sees the latest value
 // assigned earlier in this input, else `env`, else unset; a bare KEY line does the same lookup.
-// Malformed input throws Error(kExitDataError, "<source>: line <N>: <reason>"), where N is the
-// line the statement starts on and the reason never contains a value.
+// Malformed input throws Error(kExitDataError, "<source>: line <N>: [<NAME>: ]<reason>"), where N
+// is the line the statement starts on, NAME (for an error in a value) the name on the left of `=`,
+// and the reason fixed text: nothing from the right of `=` is ever printed.
 Variables parse_dotenv(std::string_view text, std::string_view source, const Lookup& env, const ParseOptions& options,
                        std::pmr::memory_resource* mem);
 

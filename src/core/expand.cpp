@@ -111,8 +111,8 @@ class Expander {
       if (out != nullptr) out->append(value.text);
       return;
     }
-    operation(name, value, out);
-    if (pos_ == raw_.size()) throw SyntaxError(fmt::format("missing }} after ${{{}", name));
+    operation(value, out);
+    if (pos_ == raw_.size()) throw SyntaxError("missing } after ${");
     ++pos_;
   }
 
@@ -123,7 +123,7 @@ class Expander {
     if (!is_name_start(raw_[pos_])) throw SyntaxError("invalid name after ${");
     while (pos_ < raw_.size() && is_reference_char(raw_[pos_])) ++pos_;
     const std::string_view name = raw_.substr(start, pos_ - start);
-    if (pos_ == raw_.size()) throw SyntaxError(fmt::format("missing }} after ${{{}", name));
+    if (pos_ == raw_.size()) throw SyntaxError("missing } after ${");
     return name;
   }
 
@@ -139,11 +139,11 @@ class Expander {
   }
 
   // At one of :- - :+ + :? ? after ${NAME: applies it, up to (not past) the closing `}`.
-  void operation(std::string_view name, const Found& value, SecretString* out) {
+  void operation(const Found& value, SecretString* out) {
     const bool colon = raw_[pos_] == ':';
     const char op = colon ? peek(1) : raw_[pos_];
     if (op != '-' && op != '+' && op != '?') {
-      throw SyntaxError(fmt::format("unsupported expression after ${{{} (expected }} or :- - :+ + :? ?)", name));
+      throw SyntaxError("unsupported expression in ${...} (expected } or :- - :+ + :? ?)");
     }
     pos_ += colon ? 2 : 1;
     // `:` makes an empty value count as unset.
@@ -156,7 +156,7 @@ class Expander {
       case '+': word(present ? out : nullptr, true); break;
       default:  // '?'
         if (out != nullptr && !present) {
-          throw SyntaxError(fmt::format("required variable {} is {}", name, value.found ? "empty" : "unset"));
+          throw SyntaxError(value.found ? "a required variable is empty" : "a required variable is unset");
         }
         if (present) out->append(value.text);
         word(nullptr, true);

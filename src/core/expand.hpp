@@ -9,7 +9,8 @@
 
 namespace dotenv_run {
 
-// Malformed .env text. The parser adds the source and line number; the reason never holds a value.
+// Malformed .env text. The parser adds the source, the line number and the name on the left of
+// `=`. The reason is fixed text: never a piece of the value, nor a name referenced inside it.
 class SyntaxError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

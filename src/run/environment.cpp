@@ -43,43 +43,6 @@ char* make_entry(std::string_view name, std::string_view value, std::pmr::memory
 
 }  // namespace
 
-bool is_code_loading_name(std::string_view name) {
-  static constexpr std::string_view kPrefixes[] = {"LD_", "DYLD_", "BASH_FUNC_"};
-  static constexpr std::string_view kNames[] = {"BASH_ENV",
-                                                "ENV",
-                                                "SHELLOPTS",
-                                                "BASHOPTS",
-                                                "PS4",
-                                                "PROMPT_COMMAND",
-                                                "IFS",
-                                                "GLIBC_TUNABLES",
-                                                "GCONV_PATH",
-                                                "NODE_OPTIONS",
-                                                "NODE_PATH",
-                                                "PYTHONPATH",
-                                                "PYTHONSTARTUP",
-                                                "PYTHONHOME",
-                                                "PYTHONINSPECT",
-                                                "PERL5LIB",
-                                                "PERL5OPT",
-                                                "PERLLIB",
-                                                "PERL5DB",
-                                                "RUBYOPT",
-                                                "RUBYLIB",
-                                                "JAVA_TOOL_OPTIONS",
-                                                "_JAVA_OPTIONS",
-                                                "JDK_JAVA_OPTIONS",
-                                                "LUA_INIT",
-                                                "LUA_PATH",
-                                                "LUA_CPATH",
-                                                "PHPRC",
-                                                "PHP_INI_SCAN_DIR"};
-  for (auto prefix : kPrefixes) {
-    if (name.substr(0, prefix.size()) == prefix) return true;
-  }
-  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
-}
-
 void validate_secrets(const Variables& secrets, bool allow_unsafe_names, bool in_environment) {
   for (std::size_t i = 0; i < secrets.size(); ++i) {
     std::string_view name = secrets[i].name;

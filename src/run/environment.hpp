@@ -11,6 +11,7 @@
 
 #include "core/dotenv.hpp"
 #include "core/lookup.hpp"
+#include "run/unsafe_names.hpp"
 
 namespace dotenv_run {
 
@@ -20,9 +21,6 @@ struct ChildEnvPolicy {
   std::vector<std::string> keep;
   bool allow_unsafe_names = false;  // LD_PRELOAD, BASH_ENV, NODE_OPTIONS, ...
 };
-
-// True for names that make a program load code (LD_PRELOAD, BASH_ENV, NODE_OPTIONS, ...).
-bool is_code_loading_name(std::string_view name);
 
 // Refuses, with Error(kExitDataError) naming the variable: an invalid name (empty,
 // a leading digit, '=', a space, a NUL), a NUL in a value, a NAME=value over 128 KiB,

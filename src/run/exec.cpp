@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/stack_wipe.hpp"
 
 namespace dotenv_run {
 
@@ -44,6 +45,7 @@ void exec_command(const std::vector<std::string>& argv, ChildEnvironment& env) {
     path = default_path;
   }
 
+  wipe_stack_below();    // what the launcher's calls left below this frame does not reach exec
   int exists_error = 0;  // the first "exists but cannot run" failure wins, as in execvp(3)
   for (const std::string& candidate : command_candidates(argv[0], path)) {
     ::execve(candidate.c_str(), args.data(), env.envp());

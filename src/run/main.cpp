@@ -15,6 +15,7 @@
 #include "core/merge.hpp"
 #include "core/process.hpp"
 #include "core/secure_memory.hpp"
+#include "core/stack_wipe.hpp"
 #include "run/cli.hpp"
 #include "run/environment.hpp"
 #include "run/exec.hpp"
@@ -93,19 +94,21 @@ int real_main(int argc, char** argv) {
   exec_command(options.command, child_env);
 }
 
+[[noreturn]] void fail(int code, const char* prefix, const char* what) {
+  std::fprintf(stderr, "dotenv-run: %s%s\n", prefix, what);
+  exit_with_wiped_stack(code);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
-    return real_main(argc, argv);
+    exit_with_wiped_stack(real_main(argc, argv));
   } catch (const Error& e) {
-    std::fprintf(stderr, "dotenv-run: error: %s\n", e.what());
-    return e.code();
+    fail(e.code(), "error: ", e.what());
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "dotenv-run: error: out of memory\n");
-    return kExitSoftware;
+    fail(kExitSoftware, "error: ", "out of memory");
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "dotenv-run: internal error: %s\n", e.what());
-    return kExitSoftware;
+    fail(kExitSoftware, "internal error: ", e.what());
   }
 }

@@ -212,6 +212,23 @@ class Offline(unittest.TestCase):
         r = run(["--env-file", a, "--allow-unsafe-names", "--", "true"])
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_an_openssl_configuration_secret_is_refused_unless_allowed(self):
+        # Found in review (issue 15): OPENSSL_CONF made `openssl version` load a shared object.
+        err = self.refused("OPENSSL_CONF=/tmp/evil.cnf\n")
+        self.assertEqual(err, "dotenv-run: error: secret OPENSSL_CONF would make programs load code; refused "
+                              "(--allow-unsafe-names allows it)\n")
+        a = self.tmp.file("ok.env", "OPENSSL_CONF=/dev/null\n")
+        r = run(["--env-file", a, "--allow-unsafe-names", "--", "true"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_a_malformed_reference_names_the_variable_never_the_text_after_the_equals_sign(self):
+        # Found in review (issue 15): `missing } after ${Tr0ub4dor` printed part of a password.
+        for line in ("P=Xk9${Tr0ub4dor", "P=${Tr0ub4dor:=x}", "P=${Tr0ub4dor:?Tr0ub4dor}"):
+            with self.subTest(line=line):
+                err = self.refused("A=1\n" + line + "\n")
+                self.assertRegex(err, r"\Adotenv-run: error: file \S+bad\.env: line 2: P: [^\n]*\n\Z")
+                self.assertNotIn("Tr0", err)
+
     def test_a_nul_byte_is_refused_before_exec(self):
         self.refused(b"A=ok\nB=x\x00y\n")
 

@@ -190,7 +190,7 @@ class Import(SecretsTest):
         self.reset()
         path = self.file("bad.env", 'A=1\nB="open\n')
         r = self.cloud(*ENV_LEVEL, "secrets", "import", path)
-        self.assert_failed(r, 65, r"file .*bad\.env: line 2: unterminated double quote\n\Z")
+        self.assert_failed(r, 65, r"file .*bad\.env: line 2: B: unterminated double quote\n\Z")
         self.assertEqual(self.log()["data"], [])
 
 
@@ -403,7 +403,7 @@ os.rename({info!r} + ".tmp", {info!r})
     def test_an_invalid_file_off_a_terminal_is_reported_with_its_line_and_never_uploaded(self):
         self.reset()
         r, seen = self.edit("open(path, 'a').write('BROKEN=\"open\\n')")
-        self.assert_failed(r, 65, r"the edited file: line 3: unterminated double quote; nothing was sent\n\Z")
+        self.assert_failed(r, 65, r"the edited file: line 3: BROKEN: unterminated double quote; nothing was sent\n\Z")
         self.assertEqual(self.writes(), [])
         self.assertFalse(os.path.exists(os.path.dirname(seen["path"])))
 
@@ -599,7 +599,7 @@ else:
         env = self.env(EDITOR=f"{cloud_fixture.PY} {script}", EDIT_STATE=self.dir)
         code, out, shown = self.terminal((*ENV_LEVEL, "secrets", "edit"), [(b"Edit again? [Y/n] ", b"\n")], env=env)
         self.assertEqual(code, 0, shown)
-        self.assertIn(b"the edited file: line 3: unterminated double quote", shown)
+        self.assertIn(b"the edited file: line 3: BROKEN: unterminated double quote", shown)
         self.assertEqual(self.level_text(),
                          b'C=environment-s3cr3t-c\nURL=postgres://${HOST}:${PORT}/app\nFIXED="closed"\n')
 

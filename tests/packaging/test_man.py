@@ -7,7 +7,8 @@ from man/<program>.1 (or the reverse), when --help and the getopt table (the set
 options of src/api/setting_options.cpp plus the program's own cli.cpp) disagree (names,
 short letters, which ones take a value), when the EXIT STATUS table differs from
 src/core/exit_codes.hpp (less the codes the program never returns), when an environment
-variable the code reads is not documented, when a command of --help is missing from the
+variable the code reads is not documented, when the names refused as secrets printed under
+SECURITY differ from the list in src/run/unsafe_names.cpp, when a command of --help is missing from the
 page's COMMANDS (or the reverse), or when groff or man warn about the page.
 """
 import os
@@ -178,6 +179,28 @@ def man_commands(lines):
     return {command_name(plain(heading)) for heading in tagged_headings(lines)}
 
 
+UNSAFE_NAMES = "src/run/unsafe_names.cpp"
+
+
+def unsafe_names_of_code(source):
+    """The refused names of kNames, and the prefixes of kPrefixes written NAME*."""
+    prefixes = source[source.index("kPrefixes[]"):source.index("kNames[]")]
+    names = source[source.index("kNames[]"):]
+    names = names[:names.index("};")]
+    entry = re.compile(r'^\s*"([A-Za-z0-9_]+)",', re.M)
+    return {p + "*" for p in entry.findall(prefixes)} | set(entry.findall(names))
+
+
+def unsafe_names_of_man(lines):
+    """The names in the SECURITY section's indented (.RS/.RE) list."""
+    text = "\n".join(lines)
+    start = text.find(".RS\n.nh\n")
+    if start < 0:
+        return set()
+    block = text[start:text.index(".RE", start)]
+    return {w for w in re.split(r"[,\s]+", block) if w and not w.startswith(".")}
+
+
 def check_program(check, binary, source_dir):
     program = os.path.basename(binary)
     config = PROGRAMS[program]
@@ -259,6 +282,12 @@ def check_program(check, binary, source_dir):
     wanted |= {"dotenv-cloud/config.json", "$XDG_CONFIG_HOME", "~/.config"}
     check.true(f"{where} the project file name is not found in src/", ".dotenv-cloud.json" in wanted)
     check.equal(f"{where} names the code uses vs those FILES gives", {w for w in wanted if w not in files}, set())
+
+    # SECURITY: the names refused as secrets, the same as the one list in the code.
+    if program == "dotenv-run":
+        listed, printed = unsafe_names_of_code(read(UNSAFE_NAMES)), unsafe_names_of_man(by_section.get("SECURITY", []))
+        check.true(f"{where} no name found in {UNSAFE_NAMES}", len(listed) > 50)
+        check.equal(f"{where} refused names: the man page's SECURITY vs {UNSAFE_NAMES}", printed, listed)
 
     for problem in groff_warnings(man_path):
         check.true(f"{where} {problem}", False)

@@ -108,6 +108,20 @@ TEST_CASE("a wrong answer shape names the field, never the content") {
         "69 answer field data.key.key is missing");
 }
 
+TEST_CASE("two levels with the same id are malformed, so one blob cannot be served as both") {
+  auto same_as = [](const std::string& from, const std::string& to) {
+    std::string body = kAnswer;
+    for (auto at = body.find(from); at != std::string::npos; at = body.find(from, at + to.size())) {
+      body.replace(at, from.size(), to);
+    }
+    return body;
+  };
+  CHECK(answer_failure(same_as("01HZX5V9Q6M3K8T2R4W7Y0B1T0", "01HZX5V9Q6M3K8T2R4W7Y0B1P0")) ==
+        "69 answer field data.target.id is the same as data.project.id");
+  CHECK(answer_failure(same_as("01HZX5V9Q6M3K8T2R4W7Y0B1E0", "01hzx5v9q6m3k8t2r4w7y0b1t0")) ==
+        "69 answer field data.environment.id is the same as data.target.id");
+}
+
 TEST_CASE("an extra level in the answer is malformed") {
   const std::string body = replaced(kAnswer, R"("blob": "dcv1:2:RU5W", "updated_at": "2026-11-20T10:00:00Z"})",
                                     R"("blob": "dcv1:2:RU5W", "updated_at": "2026-11-20T10:00:00Z"}, {"level": "x"})");

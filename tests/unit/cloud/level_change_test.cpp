@@ -190,7 +190,7 @@ TEST_CASE("a new text that does not parse is never sent") {
   const std::string message = testing::error_of(kExitDataError, [&] {
     h.apply([](std::string_view, std::pmr::memory_resource* mem) { return secret_copy("A=1\nB=\"open\n", mem); });
   });
-  CHECK(message == "level environment production: line 2: unterminated double quote");
+  CHECK(message == "level environment production: line 2: B: unterminated double quote");
   CHECK(h.server.count(Method::kPut) == 0);
   CHECK(h.server.text() == "A=1\n");
 }

@@ -71,5 +71,5 @@ TEST_CASE("a sealed text opens again to itself; under another key version it is 
   CHECK(testing::error_of(kExitDataError, [&] { open_level(state, ref, key, 4, arena.resource()); }) ==
         "level target web is sealed with key version 3, but the key is version 4");
   CHECK(testing::error_of(kExitDataError, [&] { seal_level("A=\"open\n", ref, kLevelId, key, 3, arena.resource()); }) ==
-        "level target web: line 1: unterminated double quote");
+        "level target web: line 1: A: unterminated double quote");
 }

@@ -234,7 +234,7 @@ TEST_SUITE("dotenv edit: set") {
     SecretArena arena;
     CHECK(testing::error_of(kExitDataError, [&] {
             DotenvDocument("A=1\nB='open\n", "level environment production", arena.resource());
-          }) == "level environment production: line 2: unterminated single quote");
+          }) == "level environment production: line 2: B: unterminated single quote");
   }
 
   TEST_CASE("the edited text lives in the given memory resource, even when it is short") {
@@ -320,9 +320,9 @@ TEST_SUITE("dotenv edit: import") {
     SecretArena arena;
     DotenvDocument doc("A=1\n", "level test", arena.resource());
     CHECK(testing::error_of(kExitDataError, [&] { doc.merge("B=1\nC=\"open\n", "file .env", MapLookup{}); }) ==
-          "file .env: line 2: unterminated double quote");
+          "file .env: line 2: C: unterminated double quote");
     CHECK(testing::error_of(kExitDataError, [&] { doc.replace("B=${", "file .env", MapLookup{}); }) ==
-          "file .env: line 1: unterminated ${");
+          "file .env: line 1: B: unterminated ${");
     CHECK(doc.text() == "A=1\n");
   }
 }

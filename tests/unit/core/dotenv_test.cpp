@@ -78,8 +78,8 @@ TEST_SUITE("dotenv: input and lines") {
       return v;
     };
     CHECK(value_of(nested(32)) == "deep");
-    CHECK(error_of(nested(33)) == "file t.env: line 1: ${...} nested deeper than 32 levels");
-    CHECK(error_of(nested(100000)) == "file t.env: line 1: ${...} nested deeper than 32 levels");
+    CHECK(error_of(nested(33)) == "file t.env: line 1: A: ${...} nested deeper than 32 levels");
+    CHECK(error_of(nested(100000)) == "file t.env: line 1: A: ${...} nested deeper than 32 levels");
   }
 
   TEST_CASE("a UTF-8 BOM is skipped at the start only") {
@@ -114,7 +114,7 @@ TEST_SUITE("dotenv: input and lines") {
     CHECK(testing::error_of(kExitDataError, [&] {
             parse_dotenv("A=1\nB C\n", "level project", env, ParseOptions{}, arena.resource());
           }) == "level project: line 2: expected '=' after the name");
-    CHECK(error_of("A=1\nB=\"x\ny\nz\" junk\n") == "file t.env: line 2: text after closing quote");
+    CHECK(error_of("A=1\nB=\"x\ny\nz\" junk\n") == "file t.env: line 2: B: text after closing quote");
     CHECK(error_of("A=\"x\ny\"\nB C") == "file t.env: line 3: expected '=' after the name");
   }
 }
@@ -255,13 +255,13 @@ TEST_SUITE("dotenv: quoted values") {
   TEST_CASE("a double backslash in single quotes stays and cannot escape the closing quote") {
     CHECK(value_of(R"(A='\\server\share')") == R"(\\server\share)");
     CHECK(value_of(R"(A='dir\\')") == R"(dir\\)");
-    CHECK(error_of("A='value\\'\nB=2") == "file t.env: line 1: unterminated single quote");
+    CHECK(error_of("A='value\\'\nB=2") == "file t.env: line 1: A: unterminated single quote");
   }
 
   TEST_CASE("backticks are raw: no escapes and no expansion") {
     CHECK(value_of("A=`$HOME \\n \"q\" 'q'`", MapLookup{{"HOME", "/root"}}) == "$HOME \\n \"q\" 'q'");
     CHECK(value_of("A=`echo hi`") == "echo hi");
-    CHECK(error_of("A=`a\\`b`") == "file t.env: line 1: text after closing quote");
+    CHECK(error_of("A=`a\\`b`") == "file t.env: line 1: A: text after closing quote");
   }
 
   TEST_CASE("double quotes decode a short list of escapes") {
@@ -288,24 +288,72 @@ TEST_SUITE("dotenv: quoted values") {
   }
 
   TEST_CASE("an unterminated quote is an error at the line it opens on") {
-    CHECK(error_of("X=1\nA=\"abc\nB=2") == "file t.env: line 2: unterminated double quote");
-    CHECK(error_of("X=1\nA='abc\nB=2") == "file t.env: line 2: unterminated single quote");
-    CHECK(error_of("X=1\nA=`abc\nB=2") == "file t.env: line 2: unterminated backtick quote");
-    CHECK(error_of(R"(A="abc\")") == "file t.env: line 1: unterminated double quote");
+    CHECK(error_of("X=1\nA=\"abc\nB=2") == "file t.env: line 2: A: unterminated double quote");
+    CHECK(error_of("X=1\nA='abc\nB=2") == "file t.env: line 2: A: unterminated single quote");
+    CHECK(error_of("X=1\nA=`abc\nB=2") == "file t.env: line 2: A: unterminated backtick quote");
+    CHECK(error_of(R"(A="abc\")") == "file t.env: line 1: A: unterminated double quote");
   }
 
   TEST_CASE("only blanks and a comment may follow a closing quote") {
     CHECK(parse("A=\"v\" # c\nB='w'#c\nC=`x`\t\nD=\"y\"") == Pairs{{"A", "v"}, {"B", "w"}, {"C", "x"}, {"D", "y"}});
-    CHECK(error_of("A=\"b\" junk\nB=2") == "file t.env: line 1: text after closing quote");
-    CHECK(error_of("A='a'b") == "file t.env: line 1: text after closing quote");
-    CHECK(error_of("A=\"a\"\"b\"") == "file t.env: line 1: text after closing quote");
+    CHECK(error_of("A=\"b\" junk\nB=2") == "file t.env: line 1: A: text after closing quote");
+    CHECK(error_of("A='a'b") == "file t.env: line 1: A: text after closing quote");
+    CHECK(error_of("A=\"a\"\"b\"") == "file t.env: line 1: A: text after closing quote");
   }
 
   TEST_CASE("errors never show the value") {
     std::string message = error_of("A=\"hunter2-secret\nB=2");
     CHECK(message.find("hunter2") == std::string::npos);
     message = error_of("A=hunter2-secret${X:?hunter2-msg}");
-    CHECK(message == "file t.env: line 1: required variable X is unset");
+    CHECK(message == "file t.env: line 1: A: a required variable is unset");
+  }
+
+  // Every malformed shape of a value, with a marker wherever text right of `=` can sit (the
+  // value, an operator's word, a name inside ${...}): the error names the left side only.
+  TEST_CASE("no error shows any text from the right of the equals sign") {
+    const std::string m = "Tr0ub4dor";
+    const std::vector<std::string> values = {
+        "X" + m + "${" + m,
+        "${" + m,
+        "${" + m + ":-x",
+        "${" + m + ":=x}",
+        "${" + m + ".x}",
+        "${" + m + "-x}}${",
+        "${" + m + ":?" + m + "}",
+        "${" + m + "?" + m + "}",
+        "${EMPTY:?" + m + "}",
+        "${SET:-${" + m,
+        "${SET:-${" + m + "=}}",
+        "${SET:+${}" + m + "}",
+        "x" + m + "${",
+        "x" + m + "${1" + m + "}",
+        "\"" + m + "${" + m + "\"",
+        "\"${" + m + ":*}\"",
+        "\"" + m,
+        "'" + m,
+        "`" + m,
+        "\"x\"" + m,
+        "'x'" + m,
+        "`x`" + m,
+        "\"" + m + "\n" + m + "\n",
+        [&] {
+          std::string deep;
+          for (int i = 0; i < 40; ++i) deep += "${" + m + ":-";
+          return deep + m;
+        }(),
+    };
+    const MapLookup env{{"SET", "v"}, {"EMPTY", ""}};
+    for (const std::string& value : values) {
+      for (const std::string_view prefix : {"", "export ", "OK=1\n"}) {
+        const std::string text = std::string(prefix) + "KEY_NAME=" + value + "\nLATER=1\n";
+        INFO(text);
+        const std::string message = error_of(text, env);
+        CHECK(message.find(m) == std::string::npos);
+        CHECK(message.find("Tr0") == std::string::npos);
+        CHECK(message.find(prefix.starts_with("OK") ? "line 2: KEY_NAME: " : "line 1: KEY_NAME: ") !=
+              std::string::npos);
+      }
+    }
   }
 }
 
@@ -346,9 +394,9 @@ TEST_SUITE("dotenv: expansion") {
 
   TEST_CASE("colon-question fails when unset or empty, question only when unset") {
     CHECK(value_of("A=${SET:?msg}${SET?msg}[${EMPTY?msg}]", env) == "vv[]");
-    CHECK(error_of("X=1\nA=${UNSET:?must be set}", env) == "file t.env: line 2: required variable UNSET is unset");
-    CHECK(error_of("A=${EMPTY:?must be set}", env) == "file t.env: line 1: required variable EMPTY is empty");
-    CHECK(error_of("A=${UNSET?}", env) == "file t.env: line 1: required variable UNSET is unset");
+    CHECK(error_of("X=1\nA=${UNSET:?must be set}", env) == "file t.env: line 2: A: a required variable is unset");
+    CHECK(error_of("A=${EMPTY:?must be set}", env) == "file t.env: line 1: A: a required variable is empty");
+    CHECK(error_of("A=${UNSET?}", env) == "file t.env: line 1: A: a required variable is unset");
   }
 
   TEST_CASE("operator words may hold references, nest, and are evaluated only when used") {
@@ -360,17 +408,17 @@ TEST_SUITE("dotenv: expansion") {
   }
 
   TEST_CASE("a malformed ${ is an error, even in a word that is not used") {
-    CHECK(error_of("A=${SET", env) == "file t.env: line 1: missing } after ${SET");
-    CHECK(error_of("A=${UNSET:-x", env) == "file t.env: line 1: missing } after ${UNSET");
-    CHECK(error_of("A=x${") == "file t.env: line 1: unterminated ${");
-    CHECK(error_of("A=${}") == "file t.env: line 1: invalid name after ${");
-    CHECK(error_of("A=${1}") == "file t.env: line 1: invalid name after ${");
+    CHECK(error_of("A=${SET", env) == "file t.env: line 1: A: missing } after ${");
+    CHECK(error_of("A=${UNSET:-x", env) == "file t.env: line 1: A: missing } after ${");
+    CHECK(error_of("A=x${") == "file t.env: line 1: A: unterminated ${");
+    CHECK(error_of("A=${}") == "file t.env: line 1: A: invalid name after ${");
+    CHECK(error_of("A=${1}") == "file t.env: line 1: A: invalid name after ${");
     CHECK(error_of("A=${UNSET:=x}") ==
-          "file t.env: line 1: unsupported expression after ${UNSET (expected } or :- - :+ + :? ?)");
+          "file t.env: line 1: A: unsupported expression in ${...} (expected } or :- - :+ + :? ?)");
     CHECK(error_of("A.B=x\nC=${A.B}") ==
-          "file t.env: line 2: unsupported expression after ${A (expected } or :- - :+ + :? ?)");
-    CHECK(error_of("A=${SET:-${}}", env) == "file t.env: line 1: invalid name after ${");
-    CHECK(error_of("A=\"${SET\"", env) == "file t.env: line 1: missing } after ${SET");
+          "file t.env: line 2: C: unsupported expression in ${...} (expected } or :- - :+ + :? ?)");
+    CHECK(error_of("A=${SET:-${}}", env) == "file t.env: line 1: A: invalid name after ${");
+    CHECK(error_of("A=\"${SET\"", env) == "file t.env: line 1: A: missing } after ${");
   }
 
   TEST_CASE("an earlier value in the input wins over the lookup") {

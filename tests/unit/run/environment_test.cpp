@@ -123,6 +123,32 @@ TEST_CASE("code-loading names are refused unless allowed") {
   validate_secrets(vars(arena.resource(), {{"PATH", "/x"}, {"NODE_ENV", "production"}}), false);
 }
 
+// Found in review (issue 15): each of these loads code or runs a command, and each was accepted.
+TEST_CASE("names that load code through OpenSSL, gconv, GTK, interpreters, git and less are refused") {
+  SecretArena arena;
+  for (const char* name :
+       {"OPENSSL_CONF", "OPENSSL_ENGINES", "OPENSSL_MODULES", "GCONV_PATH", "GTK_MODULES", "PYTHONHOME",
+        "PYTHONWARNINGS", "PERL5LIB", "RUBYOPT", "RUBYLIB", "NODE_PATH", "CLASSPATH", "LESSOPEN", "GIT_SSH_COMMAND",
+        "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_KEY_0", "LUA_INIT_5_4", "PS1", "ZDOTDIR"}) {
+    INFO(name);
+    CHECK(is_code_loading_name(name));
+    CHECK(refusal(vars(arena.resource(), {{name, "x"}})) ==
+          std::string("secret ") + name + " would make programs load code; refused (--allow-unsafe-names allows it)");
+    validate_secrets(vars(arena.resource(), {{name, "x"}}), true);
+  }
+}
+
+TEST_CASE("every listed name and prefix is refused, and names that only contain one are not") {
+  CHECK(code_loading_names().size() > 50);
+  for (std::string_view name : code_loading_names()) CHECK(is_code_loading_name(name));
+  for (std::string_view prefix : code_loading_prefixes()) CHECK(is_code_loading_name(std::string(prefix) + "X"));
+  for (const char* name : {"PATH", "HOME", "TMPDIR", "TZ", "LANG", "SSL_CERT_FILE", "OPENSSL_CONF_X", "MY_LD_PRELOAD",
+                           "PYTHONUNBUFFERED", "GIT_AUTHOR_NAME", "NODE_ENV", "DATABASE_URL"}) {
+    INFO(name);
+    CHECK_FALSE(is_code_loading_name(name));
+  }
+}
+
 TEST_CASE("a total over the exec limit is refused, naming the largest variable") {
   SecretArena arena;
   Variables many(arena.resource());
