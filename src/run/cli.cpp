@@ -33,6 +33,10 @@ enum LongOnly : int {
   kExport,
   kFormat,
   kCheck,
+  kFallback,
+  kFallbackKeyFile,
+  kFallbackMaxAge,
+  kFallbackOnly,
 };
 
 // "+" stops at the first non-option; the leading ":" lets us word the errors ourselves.
@@ -53,6 +57,10 @@ const struct option kLongOptions[] = {
     {"export", no_argument, nullptr, kExport},
     {"format", required_argument, nullptr, kFormat},
     {"check", no_argument, nullptr, kCheck},
+    {"fallback", required_argument, nullptr, kFallback},
+    {"fallback-key-file", required_argument, nullptr, kFallbackKeyFile},
+    {"fallback-max-age", required_argument, nullptr, kFallbackMaxAge},
+    {"fallback-only", no_argument, nullptr, kFallbackOnly},
     {"verbose", no_argument, nullptr, 'v'},
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, 'V'},
@@ -125,6 +133,10 @@ void apply_option(Options& o, int c, const char* arg) {
       o.format_given = true;
       break;
     case kCheck: set_mode(o, Mode::kCheck, "--check"); break;
+    case kFallback: o.fallback.dir = arg; break;
+    case kFallbackKeyFile: o.fallback.key_file = arg; break;
+    case kFallbackMaxAge: o.fallback.max_age = parse_duration(arg, "--fallback-max-age"); break;
+    case kFallbackOnly: o.fallback.only = true; break;
     case 'v': ++o.verbose; break;
     case 'h': o.mode = Mode::kHelp; break;
     case 'V': o.mode = Mode::kVersion; break;
@@ -197,6 +209,19 @@ What reaches COMMAND:
                             repeatable or comma-separated
       --allow-unsafe-names  allow secrets named LD_PRELOAD, BASH_ENV, NODE_OPTIONS
                             and other variables that load code
+
+When the API is down (an offline fallback, sealed on disk; see dotenv-run(1)):
+      --fallback DIR        after each successful fetch, keep the answer, sealed, in
+                            DIR; use it when the API stays unreachable
+                            (DOTENV_CLOUD_FALLBACK_DIR)
+      --fallback-key-file FILE
+                            the fallback key: 32 random bytes in base64
+                            (DOTENV_CLOUD_FALLBACK_KEY_FILE; make one with
+                            dotenv-cloud fallback-key new FILE)
+      --fallback-max-age AGE
+                            refuse a fallback older than AGE (default 72h;
+                            s, m, h, d)
+      --fallback-only       never contact the API: use the fallback only
 
 Network:
       --retry-timeout SEC   give up retrying after SEC seconds in all (default 60)

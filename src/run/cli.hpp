@@ -9,6 +9,7 @@
 #include "core/export_format.hpp"
 #include "core/merge.hpp"
 #include "run/environment.hpp"
+#include "run/fallback.hpp"
 
 namespace dotenv_run {
 
@@ -25,6 +26,7 @@ struct Options {
   Selection selection;                 // --only, --exclude, --prefix
   ChildEnvPolicy child_env;            // --preserve-env, --clean-env, --keep, --allow-unsafe-names
   bool no_expand = false;
+  FallbackFlags fallback;  // --fallback, --fallback-key-file, --fallback-max-age, --fallback-only
 
   std::vector<std::string> command;  // the child's argv, untouched
 };
