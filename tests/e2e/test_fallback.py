@@ -2,7 +2,7 @@
 """End-to-end tests of the offline fallback (docs/fallback.md): written after each successful launch, used when the
 API stays out, refused when old, changed, another project's or under another key, removed after 401, 403, 404.
 
-Usage: test_fallback.py PATH_TO_DOTENV_RUN
+Usage: test_fallback.py PATH_TO_DOTENV_RUN PATH_TO_DOTENV_CLOUD
 """
 import base64
 import hashlib
@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 
 import cloud_fixture as fx
@@ -256,13 +257,17 @@ class Fallback(CloudTest):
     # Concurrency and full disks
 
     def test_20_launchers_writing_the_same_file_at_once_leave_one_valid_file(self):
-        procs = [subprocess.Popen([fx.BINARY, *self.args(), "--", "true"], env=self.env(), stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE) for _ in range(20)]
+        # A deadline long enough that every one of them gets its answer from the API and writes.
+        procs = [subprocess.Popen([fx.BINARY, *self.args(), "--retry-timeout", "30", "--", "true"], env=self.env(),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(20)]
         results = [(p.wait(timeout=60), p.stderr.read()) for p in procs]
         for p in procs:
             p.stdout.close()
             p.stderr.close()
-        self.assertEqual(results, [(0, b"")] * 20)
+        self.assertEqual([code for code, _ in results], [0] * 20, results)
+        # Each got its answer from the API (at most after a retry) and wrote without a warning.
+        self.assertEqual([err for _, err in results if b"fallback" in err], [])
+        self.assertEqual([e["status"] for e in self.resolves() if e["status"] == 200], [200] * 20)
         self.assertEqual(os.listdir(self.state), [os.path.basename(self.fallback_path())])
         r = self.launch(self.args(), env=self.offline_env())
         self.assertEqual(r.code, 0, r.err)
@@ -286,5 +291,55 @@ class Fallback(CloudTest):
                                r": cannot be written: No space left on device$")
 
 
+class FallbackKeyNew(CloudTest):
+    """dotenv-cloud fallback-key new FILE: a new 0600 file, never an existing one; the key works."""
+
+    def cloud(self, *args):
+        return subprocess.run([CLOUD, *args], env={"PATH": "/usr/bin:/bin"}, capture_output=True, cwd=self.dir)
+
+    def test_a_new_key_file_is_32_random_bytes_in_base64_mode_0600_and_works(self):
+        path = self.path("fallback.key")
+        r = self.cloud("fallback-key", "new", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, b"")
+        self.assertIn(path.encode(), r.stdout)
+        self.assertEqual(os.stat(path).st_mode & 0o7777, 0o600)
+        with open(path, "rb") as f:
+            text = f.read()
+        self.assertTrue(text.endswith(b"\n") and text.count(b"\n") == 1, text)
+        self.assertEqual(len(base64.b64decode(text.strip(), validate=True)), 32)
+        self.assertNotIn(text.strip(), r.stdout + r.stderr)
+        other = self.path("other.key")
+        self.assertEqual(self.cloud("fallback-key", "new", other).returncode, 0)
+        with open(other, "rb") as f:
+            self.assertNotEqual(f.read(), text)
+
+        state = self.path("state")
+        args = ("-p", "api", "--fallback", state, "--fallback-key-file", path, "--retry-timeout", "1")
+        self.assertEqual(self.launch(args).code, 0)
+        os.unlink(self.marker)
+        r = self.launch(args, env=self.env(DOTENV_CLOUD_API_URL=f"https://127.0.0.1:{fx.free_port()}"))
+        self.assertEqual(r.code, 0, r.err)
+        self.assertTrue(os.path.exists(self.marker))
+
+    def test_an_existing_file_or_a_symbolic_link_is_never_overwritten(self):
+        existing = self.file("existing", "keep me\n")
+        link = self.path("link")
+        os.symlink(self.path("nowhere"), link)
+        for path in (existing, link):
+            with self.subTest(path=path):
+                r = self.cloud("fallback-key", "new", path)
+                self.assertEqual(r.returncode, 64, r.stderr)
+                self.assertEqual(r.stderr.decode(), f"dotenv-cloud: error: fallback-key new {path}: already exists; "
+                                                     "refusing to overwrite it (choose a new file, or move that one "
+                                                     "away)\n")
+        with open(existing) as f:
+            self.assertEqual(f.read(), "keep me\n")
+        self.assertFalse(os.path.exists(self.path("nowhere")))
+
+
+CLOUD = None
+
 if __name__ == "__main__":
+    CLOUD = os.path.abspath(sys.argv.pop(2))
     fx.main()
