@@ -211,8 +211,8 @@ What reaches COMMAND:
                             and other variables that load code
 
 When the API is down (an offline fallback, sealed on disk; see dotenv-run(1)):
-      --fallback DIR        after each successful fetch, keep the answer, sealed, in
-                            DIR; use it when the API stays unreachable
+      --fallback DIR        keep each successful answer, sealed, in DIR; use it
+                            when the API stays unreachable
                             (DOTENV_CLOUD_FALLBACK_DIR)
       --fallback-key-file FILE
                             the fallback key: 32 random bytes in base64
