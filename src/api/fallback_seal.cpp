@@ -128,16 +128,9 @@ SecretString plaintext_of(const ResolveAnswer& answer, std::int64_t written_at, 
   return out;
 }
 
-// The header, then each part of the query after a NUL: no two queries share it.
+// The header, then the query: a file opens for its own query only.
 std::string associated_data(const ResolveQuery& query) {
-  std::string ad(kFallbackHeader);
-  for (std::string_view part : {std::string_view(query.org), std::string_view(query.project),
-                                std::string_view(query.target ? *query.target : std::string()),
-                                std::string_view(query.environment ? *query.environment : std::string())}) {
-    ad += part;
-    ad += '\0';
-  }
-  return ad;
+  return std::string(kFallbackHeader) + fallback_query_text(query);
 }
 
 std::int64_t written_at_of(const SecretString& plaintext, std::string_view what, std::pmr::memory_resource* mem) {
@@ -155,6 +148,20 @@ std::int64_t written_at_of(const SecretString& plaintext, std::string_view what,
 }
 
 }  // namespace
+
+std::string fallback_query_text(const ResolveQuery& query) {
+  // Views of the strings themselves: `a ? *b : std::string()` would view a temporary copy.
+  const auto part = [](const std::optional<std::string>& text) {
+    return text ? std::string_view(*text) : std::string_view();
+  };
+  std::string out;
+  for (std::string_view text :
+       {std::string_view(query.org), std::string_view(query.project), part(query.target), part(query.environment)}) {
+    out += text;
+    out += '\0';
+  }
+  return out;
+}
 
 std::string seal_fallback(const ResolveAnswer& answer, const ResolveQuery& query, std::int64_t written_at,
                           const SecretKey& fallback_key, std::pmr::memory_resource* mem) {

@@ -16,6 +16,10 @@ namespace dotenv_run {
 // The first line of every fallback file; its version names the format.
 inline constexpr std::string_view kFallbackHeader = "dotenv-run fallback 1\n";
 
+// The organization, project, target and environment of `query`, each followed by a NUL (an
+// absent one empty): no two queries share it. Bound into the sealing, hashed into the file name.
+std::string fallback_query_text(const ResolveQuery& query);
+
 // The file's bytes: the header, a random nonce and the XChaCha20-Poly1305 sealing of a JSON
 // object holding `written_at` (Unix seconds) and the answer's organization, project, levels
 // (ids, versions, blobs as received) and key (a server-managed key; for a client-managed one

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "api/fallback_seal.hpp"
 #include "core/error.hpp"
 #include "core/fd.hpp"
 #include "core/sodium.hpp"
@@ -51,13 +52,7 @@ bool write_all(int fd, std::string_view bytes) {
 
 std::string fallback_file_name(const ResolveQuery& query) {
   ensure_sodium();
-  std::string text;
-  for (std::string_view part : {std::string_view(query.org), std::string_view(query.project),
-                                std::string_view(query.target ? *query.target : std::string()),
-                                std::string_view(query.environment ? *query.environment : std::string())}) {
-    text += part;
-    text += '\0';
-  }
+  const std::string text = fallback_query_text(query);
   std::array<unsigned char, 16> hash{};
   crypto_generichash(hash.data(), hash.size(), reinterpret_cast<const unsigned char*>(text.data()), text.size(),
                      nullptr, 0);
