@@ -65,6 +65,7 @@ _dotenv_cloud()
         projects|targets|environments) verbs='list show create update delete' ;;
         versions) verbs='list show diff restore delete purge' ;;
         key) verbs='show history rotate verify' ;;
+        fallback-key) verbs='new' ;;
         secrets) verbs='get set import unset edit clear' ;;
     esac
     local command=${words[0]}
@@ -94,10 +95,10 @@ _dotenv_cloud()
     fi
 
     if (( ${#words[@]} == 0 )); then
-        mapfile -t COMPREPLY < <(compgen -W 'login logout whoami orgs plans projects targets environments secrets versions key help' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W 'login logout whoami orgs plans projects targets environments secrets versions key fallback-key help' -- "$cur")
     elif [[ ${words[0]} == help ]]; then
         if (( ${#words[@]} == 1 )); then
-            mapfile -t COMPREPLY < <(compgen -W 'login logout whoami orgs plans projects targets environments secrets versions key' -- "$cur")
+            mapfile -t COMPREPLY < <(compgen -W 'login logout whoami orgs plans projects targets environments secrets versions key fallback-key' -- "$cur")
         elif (( ${#words[@]} == 2 )); then
             case ${words[1]} in
                 orgs) mapfile -t COMPREPLY < <(compgen -W 'list create show' -- "$cur") ;;
@@ -105,11 +106,15 @@ _dotenv_cloud()
                     mapfile -t COMPREPLY < <(compgen -W 'list show create update delete' -- "$cur") ;;
                 versions) mapfile -t COMPREPLY < <(compgen -W 'list show diff restore delete purge' -- "$cur") ;;
                 key) mapfile -t COMPREPLY < <(compgen -W 'show history rotate verify' -- "$cur") ;;
+                fallback-key) mapfile -t COMPREPLY < <(compgen -W 'new' -- "$cur") ;;
                 secrets) mapfile -t COMPREPLY < <(compgen -W 'get set import unset edit clear' -- "$cur") ;;
             esac
         fi
     elif [[ -n $verbs && ${#words[@]} -eq 1 ]]; then
         mapfile -t COMPREPLY < <(compgen -W "$verbs" -- "$cur")
+    elif [[ $command == 'fallback-key new' && ${#words[@]} -eq 2 ]]; then
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
     fi
     return 0
 }

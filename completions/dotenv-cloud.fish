@@ -75,6 +75,7 @@ complete -c dotenv-cloud -n __dotenv_cloud_at -a environments -d 'Environments o
 complete -c dotenv-cloud -n __dotenv_cloud_at -a secrets -d 'The variables of a level'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a versions -d 'Backup versions of a level'
 complete -c dotenv-cloud -n __dotenv_cloud_at -a key -d 'The project key: show, history, rotate, verify'
+complete -c dotenv-cloud -n __dotenv_cloud_at -a fallback-key -d "A key for dotenv-run's offline fallback"
 complete -c dotenv-cloud -n __dotenv_cloud_at -a help -d 'Show the help of a command'
 complete -c dotenv-cloud -n '__dotenv_cloud_at orgs' -a 'list create show'
 for group in projects targets environments
@@ -83,7 +84,9 @@ end
 complete -c dotenv-cloud -n '__dotenv_cloud_at versions' -a 'list show diff restore delete purge'
 complete -c dotenv-cloud -n '__dotenv_cloud_at key' -a 'show history rotate verify'
 complete -c dotenv-cloud -n '__dotenv_cloud_at secrets' -a 'get set import unset edit clear'
-complete -c dotenv-cloud -n '__dotenv_cloud_at help' -a 'login logout whoami orgs plans projects targets environments secrets versions key'
+complete -c dotenv-cloud -n '__dotenv_cloud_at fallback-key' -a 'new'
+complete -c dotenv-cloud -n '__dotenv_cloud_at fallback-key new' -F
+complete -c dotenv-cloud -n '__dotenv_cloud_at help' -a 'login logout whoami orgs plans projects targets environments secrets versions key fallback-key'
 
 # The settings options, anywhere.
 complete -c dotenv-cloud -s o -l org -x -d 'Organization ULID (DOTENV_CLOUD_ORG)'

@@ -10,8 +10,9 @@ _dotenv_run()
 
     local with_value='-o -p -t -e --org --project --target --environment --api-url --ca-file --pin
         --token-file --key-file --env-file --only --exclude --keep --prefix --retry-timeout
-        --connect-timeout --timeout --splay --format --as-file --env-as-file'
-    local flags='--no-expand --preserve-env --clean-env --allow-unsafe-names --export --check
+        --connect-timeout --timeout --splay --format --as-file --env-as-file --fallback --fallback-key-file
+        --fallback-max-age'
+    local flags='--no-expand --preserve-env --clean-env --allow-unsafe-names --export --check --fallback-only
         -v --verbose -h --help -V --version'
 
     # "--format=js" arrives as "--format" "=" "js" (= is in COMP_WORDBREAKS).
@@ -52,9 +53,16 @@ _dotenv_run()
         --format)
             mapfile -t COMPREPLY < <(compgen -W 'env json shell' -- "$cur")
             return 0 ;;
-        --ca-file|--token-file|--key-file|--env-file)
+        --ca-file|--token-file|--key-file|--env-file|--fallback-key-file)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+            return 0 ;;
+        --fallback)
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+            return 0 ;;
+        --fallback-max-age)
+            mapfile -t COMPREPLY < <(compgen -W '24h 72h 7d' -- "$cur")
             return 0 ;;
         --keep)
             mapfile -t COMPREPLY < <(compgen -e -- "${cur##*,}")

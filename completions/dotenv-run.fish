@@ -5,7 +5,8 @@
 function __dotenv_run_has_command
     set -l with_value -o -p -t -e --org --project --target --environment --api-url --ca-file --pin \
         --token-file --key-file --env-file --only --exclude --keep --prefix --retry-timeout \
-        --connect-timeout --timeout --splay --format --as-file --env-as-file
+        --connect-timeout --timeout --splay --format --as-file --env-as-file --fallback --fallback-key-file \
+        --fallback-max-age
     set -l words (commandline -opc)
     set -e words[1]
     set -l skip 0
@@ -53,10 +54,14 @@ complete -c dotenv-run $before -l splay -x -d 'Wait a random 0..SEC seconds firs
 complete -c dotenv-run $before -l export -d 'Print the variables the secrets add and exit'
 complete -c dotenv-run $before -l format -x -a 'env json shell' -d 'Output format of --export'
 complete -c dotenv-run $before -l check -d 'Fetch and decrypt, print counts per level, exit 0'
+complete -c dotenv-run $before -l fallback -x -a '(__fish_complete_directories)' -d 'Keep a sealed fallback in DIR'
+complete -c dotenv-run $before -l fallback-key-file -r -F -d 'The fallback key (32 bytes, base64) from FILE'
+complete -c dotenv-run $before -l fallback-max-age -x -a '24h 72h 7d' -d 'Refuse a fallback older than AGE'
+complete -c dotenv-run $before -l fallback-only -d 'Never contact the API: use the fallback only'
 complete -c dotenv-run $before -s v -l verbose -d 'Say where each setting came from'
 complete -c dotenv-run $before -s h -l help -d 'Show the help and exit'
 complete -c dotenv-run $before -s V -l version -d 'Show the version and library versions'
 
 # The command, then its own completion. Short options first: __fish_complete_subcommand
 # takes leading "--words" as its own flags, and the rest as the options that take a value.
-complete -c dotenv-run -x -a '(__fish_complete_subcommand -o -p -t -e --org --project --target --environment --api-url --ca-file --pin --token-file --key-file --env-file --only --exclude --keep --prefix --retry-timeout --connect-timeout --timeout --splay --format --as-file --env-as-file)'
+complete -c dotenv-run -x -a '(__fish_complete_subcommand -o -p -t -e --org --project --target --environment --api-url --ca-file --pin --token-file --key-file --env-file --only --exclude --keep --prefix --retry-timeout --connect-timeout --timeout --splay --format --as-file --env-as-file --fallback --fallback-key-file --fallback-max-age)'

@@ -12,6 +12,22 @@
 
 namespace dotenv_run {
 
+// What the offline fallback (docs/fallback.md) must tell apart from every other failure.
+enum class FailureKind {
+  kOutage,       // the API stayed unreachable or failing (transport errors, 5xx, 429) until the deadline
+  kAccessEnded,  // 401, 403 or 404: access was revoked or the thing asked for is gone
+};
+
+// An Error whose kind is known; caught as Error by everyone else, unchanged.
+class ApiFailure : public Error {
+ public:
+  ApiFailure(FailureKind kind, const Error& error) : Error(error), kind_(kind) {}
+  FailureKind kind() const noexcept { return kind_; }
+
+ private:
+  FailureKind kind_;
+};
+
 // The fields of an error answer that may be printed, already sanitised.
 struct ErrorFields {
   std::string error, message, required_ability;

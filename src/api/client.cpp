@@ -203,8 +203,9 @@ ApiResponse ApiClient::send_raw(const ApiRequest& request, std::pmr::memory_reso
     const auto wait =
         plan_wait(policy_, attempt - 1, step.retry_after, told_to_wait, deadline.end - now, environment_.uniform01());
     if (!wait)
-      throw Error(kExitUnavailable, fmt::format("gave up after {} attempt{} in {:.1f} s: last {}", attempt,
-                                                attempt == 1 ? "" : "s", now - deadline.start, step.last));
+      throw ApiFailure(FailureKind::kOutage,
+                       Error(kExitUnavailable, fmt::format("gave up after {} attempt{} in {:.1f} s: last {}", attempt,
+                                                           attempt == 1 ? "" : "s", now - deadline.start, step.last)));
     if (notice_) notice_(fmt::format("{}; retrying in {:.1f} s (attempt {})", step.what, *wait, attempt + 1));
     environment_.sleep(*wait);
   }

@@ -33,7 +33,10 @@ ResolveAnswer answer_of(ApiResponse response, const ApiSettings& settings, const
   final_answer.status = response.status;
   final_answer.body = std::move(response.body);
   final_answer.request_id = std::move(response.request_id);
-  throw status_error(final_answer, settings, query);
+  Error error = status_error(final_answer, settings, query);
+  if (response.status == 401 || response.status == 403 || response.status == 404)
+    throw ApiFailure(FailureKind::kAccessEnded, error);
+  throw error;
 }
 
 }  // namespace
@@ -120,9 +123,7 @@ ApiSettings connection_of(const Settings& settings, std::pmr::memory_resource* m
   return api;
 }
 
-namespace {
-
-ResolveQuery query_of(const Settings& settings) {
+ResolveQuery resolve_query(const Settings& settings) {
   ResolveQuery q;
   if (settings.org) q.org = settings.org->value;
   if (settings.project) q.project = settings.project->value;
@@ -131,10 +132,8 @@ ResolveQuery query_of(const Settings& settings) {
   return q;
 }
 
-}  // namespace
-
 ResolveAnswer resolve(const Settings& settings, std::pmr::memory_resource* secret_mem, const Notice& notice) {
-  return resolve(connection_of(settings, secret_mem), query_of(settings), secret_mem, notice);
+  return resolve(connection_of(settings, secret_mem), resolve_query(settings), secret_mem, notice);
 }
 
 ResolveAnswer resolve(const ApiSettings& settings, const ResolveQuery& query, std::pmr::memory_resource* secret_mem,

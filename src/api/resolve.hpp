@@ -23,6 +23,9 @@ namespace dotenv_run {
 // How to reach the API for `settings`: its URL, token (copied into `mem`), CA, pins, timeouts.
 ApiSettings connection_of(const Settings& settings, std::pmr::memory_resource* mem);
 
+// The query of `settings`: its organization, project, target and environment.
+ResolveQuery resolve_query(const Settings& settings);
+
 // Resolves the project, target and environment of `settings` (which must name a project and
 // hold a token), as resolve() below.
 ResolveAnswer resolve(const Settings& settings, std::pmr::memory_resource* secret_mem, const Notice& notice);

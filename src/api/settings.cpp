@@ -240,7 +240,15 @@ void read_credentials(Settings& s, const SettingFlags& flags, const Lookup& env,
                 "no API token: run dotenv-cloud login, or set DOTENV_CLOUD_TOKEN_FILE (or "
                 "DOTENV_CLOUD_TOKEN), --token-file, or a systemd credential named dotenv-cloud-token");
   }
+  read_project_key(s, flags, env, mem);
+}
+
+void read_project_key(Settings& s, const SettingFlags& flags, const Lookup& env, std::pmr::memory_resource* mem) {
   s.key = pick_secret(flags.key_file, "--key-file", env, env_names::kKey, "dotenv-cloud-key", "project key", mem);
+}
+
+std::optional<std::string> systemd_credential_path(const Lookup& env, std::string_view name) {
+  return credential_path(env, name);
 }
 
 std::vector<std::string> describe_settings(const Settings& s) {

@@ -31,12 +31,15 @@ inline constexpr std::string_view kToken = "DOTENV_CLOUD_TOKEN";
 inline constexpr std::string_view kTokenFile = "DOTENV_CLOUD_TOKEN_FILE";
 inline constexpr std::string_view kKey = "DOTENV_CLOUD_KEY";
 inline constexpr std::string_view kKeyFile = "DOTENV_CLOUD_KEY_FILE";
+// dotenv-run only: the offline fallback (docs/fallback.md).
+inline constexpr std::string_view kFallbackDir = "DOTENV_CLOUD_FALLBACK_DIR";
+inline constexpr std::string_view kFallbackKeyFile = "DOTENV_CLOUD_FALLBACK_KEY_FILE";
 }  // namespace env_names
 
 // The variables that carry a secret (or where to read one): hidden from .env expansion and
 // never passed to a child.
 inline constexpr std::string_view kSecretVariables[] = {env_names::kToken, env_names::kTokenFile, env_names::kKey,
-                                                        env_names::kKeyFile};
+                                                        env_names::kKeyFile, env_names::kFallbackKeyFile};
 
 // What the command line said about the settings (each program parses its own flags).
 struct SettingFlags {
@@ -88,6 +91,13 @@ Settings resolve_settings(const SettingFlags& flags, const Lookup& env, const st
 // one, the stored login of `dotenv-cloud login` for the API URL is used (api/credentials.hpp),
 // its source "stored login <file>" and `login` set.
 void read_credentials(Settings& settings, const SettingFlags& flags, const Lookup& env, std::pmr::memory_resource* mem);
+
+// Reads only the client-managed key (optional), as read_credentials does: for a launch that
+// never contacts the API (dotenv-run --fallback-only) and so needs no token.
+void read_project_key(Settings& settings, const SettingFlags& flags, const Lookup& env, std::pmr::memory_resource* mem);
+
+// The file of the systemd credential `name` ($CREDENTIALS_DIRECTORY/name), when there is one.
+std::optional<std::string> systemd_credential_path(const Lookup& env, std::string_view name);
 
 // Lines for -v: one per setting, naming its source and never a secret's value.
 std::vector<std::string> describe_settings(const Settings& settings);

@@ -35,6 +35,7 @@ const std::vector<Command>& commands() {
     append(v, secrets_commands());
     append(v, versions_commands());
     append(v, key_commands());
+    append(v, fallback_key_commands());
     return v;
   }();
   return all;

@@ -29,6 +29,7 @@ std::span<const Command> secrets_commands();   // secrets_commands.cpp: secrets 
 std::span<const Command> versions_commands();  // versions_commands.cpp: versions list|show|diff|restore|delete|purge
 std::span<const Command> key_commands();       // key_commands.cpp: key show|history|rotate|verify
 std::span<const Command> login_commands();     // login_commands.cpp: login, logout
+std::span<const Command> fallback_key_commands();  // fallback_key_commands.cpp: fallback-key new
 
 // Every command, in help order.
 const std::vector<Command>& commands();

@@ -17,23 +17,23 @@
 
 namespace dotenv_run {
 
-NewKeyFile::NewKeyFile(std::string path) : path_(std::move(path)) {
+NewKeyFile::NewKeyFile(std::string path, std::string label) : path_(std::move(path)), label_(std::move(label)) {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd_ < 0 && errno == EEXIST) {
-    throw Error(kExitUsage, fmt::format("--new-key-file {}: already exists; refusing to overwrite it (choose a new "
+    throw Error(kExitUsage, fmt::format("{} {}: already exists; refusing to overwrite it (choose a new "
                                         "file, or move that one away)",
-                                        sanitized(path_)));
+                                        label_, sanitized(path_)));
   }
   if (fd_ < 0) {
     throw Error(kExitConfig,
-                fmt::format("--new-key-file {}: cannot be created: {}", sanitized(path_), std::strerror(errno)));
+                fmt::format("{} {}: cannot be created: {}", label_, sanitized(path_), std::strerror(errno)));
   }
   // The umask can only have removed bits; make it exactly owner read and write.
   if (::fchmod(fd_, 0600) != 0) {
     const int saved = errno;
     discard();
     throw Error(kExitConfig,
-                fmt::format("--new-key-file {}: cannot set mode 0600: {}", sanitized(path_), std::strerror(saved)));
+                fmt::format("{} {}: cannot set mode 0600: {}", label_, sanitized(path_), std::strerror(saved)));
   }
 }
 
@@ -62,7 +62,7 @@ void NewKeyFile::write_line(std::string_view text) {
   fd_ = -1;
   if (!written || !closed) {
     discard();
-    throw Error(kExitConfig, fmt::format("--new-key-file {}: cannot be written: {}", sanitized(path_),
+    throw Error(kExitConfig, fmt::format("{} {}: cannot be written: {}", label_, sanitized(path_),
                                          std::strerror(written ? errno : saved)));
   }
   // The file's name is on disk too before anything depends on the key (a server proof, a rotation).
@@ -72,8 +72,8 @@ void NewKeyFile::write_line(std::string_view text) {
   if (!dir_fd || ::fsync(dir_fd.get()) != 0) {
     const int err = errno;
     discard();
-    throw Error(kExitConfig, fmt::format("--new-key-file {}: its directory cannot be synced: {}", sanitized(path_),
-                                         std::strerror(err)));
+    throw Error(kExitConfig,
+                fmt::format("{} {}: its directory cannot be synced: {}", label_, sanitized(path_), std::strerror(err)));
   }
 }
 

@@ -11,7 +11,8 @@ class NewKeyFile {
   // Creates `path` with O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600, so an existing file or a
   // symlink is never written through. Error(kExitUsage) when something is already there,
   // Error(kExitConfig) when it cannot be created.
-  explicit NewKeyFile(std::string path);
+  // `label` starts its error lines: the option or command that named the file.
+  explicit NewKeyFile(std::string path, std::string label = "--new-key-file");
   ~NewKeyFile();
   NewKeyFile(const NewKeyFile&) = delete;
   NewKeyFile& operator=(const NewKeyFile&) = delete;
@@ -25,6 +26,7 @@ class NewKeyFile {
 
  private:
   std::string path_;
+  std::string label_;
   int fd_ = -1;
 };
 

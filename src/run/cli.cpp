@@ -35,6 +35,10 @@ enum LongOnly : int {
   kCheck,
   kAsFile,
   kEnvAsFile,
+  kFallback,
+  kFallbackKeyFile,
+  kFallbackMaxAge,
+  kFallbackOnly,
 };
 
 // "+" stops at the first non-option; the leading ":" lets us word the errors ourselves.
@@ -57,6 +61,10 @@ const struct option kLongOptions[] = {
     {"check", no_argument, nullptr, kCheck},
     {"as-file", required_argument, nullptr, kAsFile},
     {"env-as-file", required_argument, nullptr, kEnvAsFile},
+    {"fallback", required_argument, nullptr, kFallback},
+    {"fallback-key-file", required_argument, nullptr, kFallbackKeyFile},
+    {"fallback-max-age", required_argument, nullptr, kFallbackMaxAge},
+    {"fallback-only", no_argument, nullptr, kFallbackOnly},
     {"verbose", no_argument, nullptr, 'v'},
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, 'V'},
@@ -151,6 +159,10 @@ void apply_option(Options& o, int c, const char* arg) {
     case kCheck: set_mode(o, Mode::kCheck, "--check"); break;
     case kAsFile: append_as_files(o.files.as_file, arg); break;
     case kEnvAsFile: o.files.env_as_file = checked_env_as_file(o.files.env_as_file, arg); break;
+    case kFallback: o.fallback.dir = arg; break;
+    case kFallbackKeyFile: o.fallback.key_file = arg; break;
+    case kFallbackMaxAge: o.fallback.max_age = parse_duration(arg, "--fallback-max-age"); break;
+    case kFallbackOnly: o.fallback.only = true; break;
     case 'v': ++o.verbose; break;
     case 'h': o.mode = Mode::kHelp; break;
     case 'V': o.mode = Mode::kVersion; break;
@@ -231,6 +243,18 @@ Secrets as files with no path on disk (sealed memfds, read via /dev/fd/N):
                             NAME_FILE) is set to /dev/fd/N; repeatable or A,B
       --env-as-file VAR     pass every other selected secret as one .env file
                             (as --export prints it): VAR is set to /dev/fd/N
+When the API is down (an offline fallback, sealed on disk; see dotenv-run(1)):
+      --fallback DIR        keep each successful answer, sealed, in DIR; use it
+                            when the API stays unreachable
+                            (DOTENV_CLOUD_FALLBACK_DIR)
+      --fallback-key-file FILE
+                            the fallback key: 32 random bytes in base64
+                            (DOTENV_CLOUD_FALLBACK_KEY_FILE; make one with
+                            dotenv-cloud fallback-key new FILE)
+      --fallback-max-age AGE
+                            refuse a fallback older than AGE (default 72h;
+                            s, m, h, d)
+      --fallback-only       never contact the API: use the fallback only
 
 Network:
       --retry-timeout SEC   give up retrying after SEC seconds in all (default 60)

@@ -9,6 +9,7 @@
 #include "core/export_format.hpp"
 #include "core/merge.hpp"
 #include "run/environment.hpp"
+#include "run/fallback.hpp"
 #include "run/secret_files.hpp"
 
 namespace dotenv_run {
@@ -27,6 +28,7 @@ struct Options {
   ChildEnvPolicy child_env;            // --preserve-env, --clean-env, --keep, --allow-unsafe-names
   FileRequests files;                  // --as-file, --env-as-file
   bool no_expand = false;
+  FallbackFlags fallback;  // --fallback, --fallback-key-file, --fallback-max-age, --fallback-only
 
   std::vector<std::string> command;  // the child's argv, untouched
 };

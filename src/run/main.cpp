@@ -19,6 +19,7 @@
 #include "run/cli.hpp"
 #include "run/environment.hpp"
 #include "run/exec.hpp"
+#include "run/fallback.hpp"
 #include "run/secret_files.hpp"
 #include "run/sources.hpp"
 
@@ -55,16 +56,19 @@ int real_main(int argc, char** argv) {
 
   SecretArena arena;
   const EnvironLookup launcher_env(environ);
+  const std::optional<FallbackSettings> fallback = fallback_settings(options.fallback, launcher_env, arena.resource());
   Settings settings = launch_settings(options.settings, !options.env_files.empty(), launcher_env, current_directory(),
-                                      arena.resource());
+                                      arena.resource(), fallback && fallback->only);
   // A stored login (dotenv-cloud login) past its expiry is refreshed first: a second request
   // only then, so a fresh token still means one request per launch.
   refresh_login_if_expired(settings, print_notice, arena.resource());
   if (options.verbose > 0) {
     for (const std::string& line : describe_settings(settings)) print_notice(line);
+    for (const std::string& line : describe_fallback(fallback)) print_notice(line);
   }
 
-  const std::vector<Source> sources = load_sources(settings, options.env_files, arena.resource(), print_notice);
+  const std::vector<Source> sources =
+      load_sources(settings, fallback, options.env_files, arena.resource(), print_notice);
   const EnvironLookup inherited_env(environ, kSecretVariables);
   MergeResult merged =
       merge_sources(sources, inherited_env, ParseOptions{.expand = !options.no_expand}, arena.resource());

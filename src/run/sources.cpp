@@ -10,8 +10,6 @@
 
 #include <fmt/format.h>
 
-#include "api/levels.hpp"
-#include "api/resolve.hpp"
 #include "core/error.hpp"
 #include "core/fd.hpp"
 
@@ -49,7 +47,7 @@ SecretString read_env_file(const std::string& path, std::pmr::memory_resource* m
 }
 
 Settings launch_settings(const SettingFlags& flags, bool has_env_files, const Lookup& env,
-                         const std::filesystem::path& cwd, std::pmr::memory_resource* mem) {
+                         const std::filesystem::path& cwd, std::pmr::memory_resource* mem, bool offline) {
   Settings settings = resolve_settings(flags, env, cwd, "dotenv-run");
   if (!settings.from_cloud()) {
     if (!has_env_files) {
@@ -60,14 +58,19 @@ Settings launch_settings(const SettingFlags& flags, bool has_env_files, const Lo
     return settings;
   }
   if (!settings.org) throw Error(kExitConfig, "no organization: set --org or DOTENV_CLOUD_ORG");
-  read_credentials(settings, flags, env, mem);
+  if (offline) {
+    read_project_key(settings, flags, env, mem);
+  } else {
+    read_credentials(settings, flags, env, mem);
+  }
   return settings;
 }
 
-std::vector<Source> load_sources(const Settings& settings, const std::vector<std::string>& env_files,
-                                 std::pmr::memory_resource* mem, const std::function<void(std::string_view)>& notice) {
+std::vector<Source> load_sources(const Settings& settings, const std::optional<FallbackSettings>& fallback,
+                                 const std::vector<std::string>& env_files, std::pmr::memory_resource* mem,
+                                 const std::function<void(std::string_view)>& notice) {
   std::vector<Source> out;
-  if (settings.from_cloud()) out = open_levels(resolve(settings, mem, notice), settings.key, mem);
+  if (settings.from_cloud()) out = load_cloud_levels(settings, fallback, mem, notice);
   for (const std::string& path : env_files) {
     out.push_back({fmt::format("file {}", path), read_env_file(path, mem), "local file"});
   }

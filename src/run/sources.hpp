@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory_resource>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,18 +13,21 @@
 #include "api/settings.hpp"
 #include "core/lookup.hpp"
 #include "core/merge.hpp"
+#include "run/fallback.hpp"
 
 namespace dotenv_run {
 
-// The launcher's settings: a project (then an organization and a token are required) or
-// at least one --env-file. Throws Error(kExitConfig) naming what is missing.
+// The launcher's settings: a project (then an organization and a token are required; no
+// token with `offline`, --fallback-only) or at least one --env-file. Throws
+// Error(kExitConfig) naming what is missing.
 Settings launch_settings(const SettingFlags& flags, bool has_env_files, const Lookup& env,
-                         const std::filesystem::path& cwd, std::pmr::memory_resource* mem);
+                         const std::filesystem::path& cwd, std::pmr::memory_resource* mem, bool offline = false);
 
-// Fetches and opens every cloud level (all or nothing), then reads each --env-file.
-// `notice` receives one line per retry.
-std::vector<Source> load_sources(const Settings& settings, const std::vector<std::string>& env_files,
-                                 std::pmr::memory_resource* mem, const std::function<void(std::string_view)>& notice);
+// Fetches and opens every cloud level (all or nothing; from the offline fallback when the API
+// is out: run/fallback.hpp), then reads each --env-file. `notice` receives one line per retry.
+std::vector<Source> load_sources(const Settings& settings, const std::optional<FallbackSettings>& fallback,
+                                 const std::vector<std::string>& env_files, std::pmr::memory_resource* mem,
+                                 const std::function<void(std::string_view)>& notice);
 
 // --check: one line per source with its count of names, then the total; never a value.
 std::string check_report(const std::vector<Source>& loaded, const std::vector<std::size_t>& counts, std::size_t merged,

@@ -41,7 +41,7 @@ def help_commands(text):
     block = text.split("\nCommands:\n", 1)[1].split("\n\n", 1)[0]
     commands = {}
     for line in block.splitlines():
-        m = re.match(r"^  ([a-z]+)(?: ([a-z]+))?(?:\s|$)", line)
+        m = re.match(r"^  ([a-z][a-z-]*)(?: ([a-z]+))?(?:\s|$)", line)
         if m and m.group(1) != "help":  # help [COMMAND]: completed as a command of its own below
             commands.setdefault(m.group(1), [])
             if m.group(2):

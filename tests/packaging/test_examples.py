@@ -50,6 +50,11 @@ def check_unit(source_dir, permanent_codes, credential_names):
     loaded = {v.split(":", 1)[0] for v in service.get("LoadCredentialEncrypted", [])}
     if "dotenv-cloud-token" not in credential_names or "dotenv-cloud-token" not in loaded:
         fail(f"LoadCredentialEncrypted= loads {sorted(loaded)}; the code reads {sorted(credential_names)}")
+    if "dotenv-cloud-fallback-key" not in credential_names or "dotenv-cloud-fallback-key" not in loaded:
+        fail(f"LoadCredentialEncrypted= does not load the fallback key; the code reads {sorted(credential_names)}")
+    state = service.get("StateDirectory", [""])[0]
+    if not state or f"DOTENV_CLOUD_FALLBACK_DIR=%S/{state}" not in service.get("Environment", []):
+        fail("the fallback directory is not the unit's StateDirectory= (DOTENV_CLOUD_FALLBACK_DIR=%S/<it>)")
     if not service.get("ExecStart", [""])[0].startswith("/usr/bin/dotenv-run "):
         fail("ExecStart= does not start /usr/bin/dotenv-run, where the packages install it")
     for key, value in (("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"), ("ProtectHome", "yes"),
@@ -134,8 +139,8 @@ def main(source_dir):
     codes = {name: int(n) for name, n in re.findall(r"(kExit\w+)\s*=\s*(\d+)\s*,", header)}
     permanent = {codes.get(n) for n in ("kExitUsage", "kExitDataError", "kExitAuth", "kExitConfig")}
     config = "".join(open(os.path.join(source_dir, f), encoding="utf-8").read()
-                     for f in ("src/api/settings.hpp", "src/api/settings.cpp"))
-    credentials = set(re.findall(r'"(dotenv-cloud-(?:token|key))"', config))
+                     for f in ("src/api/settings.hpp", "src/api/settings.cpp", "src/run/fallback.hpp"))
+    credentials = set(re.findall(r'"(dotenv-cloud-(?:token|key|fallback-key))"', config))
     token_env = "DOTENV_CLOUD_TOKEN_FILE"
     if '"DOTENV_CLOUD_TOKEN"' not in config or "{}_FILE" not in config:
         fail("src/api/settings.cpp no longer reads DOTENV_CLOUD_TOKEN_FILE as the examples assume")

@@ -160,7 +160,7 @@ def command_name(usage):
     """The command words at the start of a usage ("projects create SLUG [--name NAME]" -> "projects create")."""
     words = []
     for word in usage.split():
-        if not re.fullmatch(r"[a-z]+", word):
+        if not re.fullmatch(r"[a-z][a-z-]*", word):
             break
         words.append(word)
     return " ".join(words)

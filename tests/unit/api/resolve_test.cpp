@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "api/api_error.hpp"
 #include "api/resolve.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
@@ -264,4 +265,44 @@ TEST_CASE("a resolve answered 409 or 422 is a configuration error (78), not a da
   Harness h;
   h.script = {answer(409, R"({"message": "Conflict.", "error": "conflict"})")};
   CHECK(h.failure() == "78 the API answered 409 conflict: Conflict.");
+}
+
+namespace {
+
+// What kind of failure a resolve ends with: "outage", "access ended", "other" or "no error".
+std::string failure_kind(Harness& h) {
+  try {
+    h.run();
+  } catch (const ApiFailure& f) {
+    return f.kind() == FailureKind::kOutage ? "outage" : "access ended";
+  } catch (const Error&) {
+    return "other";
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("the offline fallback is told an outage and ended access from every other failure") {
+  // The last scripted answer repeats: each case is one answer, given until the deadline.
+  const auto kind_after = [](testing::Scripted scripted) {
+    Harness h;
+    h.settings.retry_timeout = 3;
+    h.script = {std::move(scripted)};
+    return failure_kind(h);
+  };
+  CHECK(kind_after(answer(503, "{}")) == "outage");
+  CHECK(kind_after(answer(500, "{}")) == "outage");
+  CHECK(kind_after(answer(429, "{}", "3600")) == "outage");
+  CHECK(kind_after(broken(TransportError::kConnect, "refused")) == "outage");
+  CHECK(kind_after(broken(TransportError::kTimeout, "timed out")) == "outage");
+  CHECK(kind_after(answer(401, "{}")) == "access ended");
+  CHECK(kind_after(answer(403, "{}")) == "access ended");
+  CHECK(kind_after(answer(404, "{}")) == "access ended");
+  CHECK(kind_after(broken(TransportError::kTlsVerify, "bad certificate")) == "other");
+  CHECK(kind_after(broken(TransportError::kPinMismatch, "no pin")) == "other");
+  CHECK(kind_after(broken(TransportError::kTooLarge, "big")) == "other");
+  CHECK(kind_after(answer(422, "{}")) == "other");
+  CHECK(kind_after(answer(301, "")) == "other");
+  CHECK(kind_after(answer(200, "{\"data\": 1}")) == "other");
 }
