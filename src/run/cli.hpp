@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/settings.hpp"
@@ -11,6 +12,14 @@
 #include "run/environment.hpp"
 
 namespace dotenv_run {
+
+// --watch SEC [--restart]: look for changed secrets every SEC seconds (0: never).
+struct WatchOptions {
+  double interval = 0;
+  int signal = 15;  // --on-change: SIGTERM unless given
+  bool restart = false;
+  double stop_timeout = 10;  // --restart: from the signal to SIGKILL
+};
 
 enum class Mode { kRun, kExport, kCheck, kHelp, kVersion };
 
@@ -25,6 +34,7 @@ struct Options {
   Selection selection;                 // --only, --exclude, --prefix
   ChildEnvPolicy child_env;            // --preserve-env, --clean-env, --keep, --allow-unsafe-names
   bool no_expand = false;
+  WatchOptions watch;  // --watch, --on-change, --restart, --stop-timeout
 
   std::vector<std::string> command;  // the child's argv, untouched
 };
@@ -32,6 +42,12 @@ struct Options {
 // Parses argv. Parsing stops at "--" or at the first non-option, so the child's own
 // flags stay the child's. Throws Error(kExitUsage) with one line naming the problem.
 Options parse_command_line(int argc, char* const argv[]);
+
+// A signal by name (TERM, SIGTERM, hup) or number. Throws Error(kExitUsage) naming `option`.
+int parse_signal(std::string_view text, std::string_view option);
+
+// "SIGTERM", "SIGHUP", ... or "signal 40".
+std::string signal_name(int number);
 
 // The text of --help (kept in step with man/dotenv-run.1 by a test).
 const char* help_text();

@@ -1,4 +1,5 @@
-// dotenv-run: fetch, decrypt, merge, exec. real_main() is the table of contents.
+// dotenv-run: fetch, decrypt, merge, exec (or, with --watch --restart, supervise). real_main() is the table of
+// contents.
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,13 +13,15 @@
 #include "api/version.hpp"
 #include "core/error.hpp"
 #include "core/export_format.hpp"
-#include "core/merge.hpp"
 #include "core/process.hpp"
 #include "core/secure_memory.hpp"
 #include "run/cli.hpp"
 #include "run/environment.hpp"
 #include "run/exec.hpp"
+#include "run/secrets.hpp"
 #include "run/sources.hpp"
+#include "run/supervisor.hpp"
+#include "run/watcher.hpp"
 
 extern char** environ;
 
@@ -62,25 +65,27 @@ int real_main(int argc, char** argv) {
     for (const std::string& line : describe_settings(settings)) print_notice(line);
   }
 
-  const std::vector<Source> sources = load_sources(settings, options.env_files, arena.resource(), print_notice);
+  announce_watch(options, launcher_env, print_notice);
+  if (options.watch.restart) return supervise(settings, options, environ, inherited_state, print_notice);
+  Watcher watcher = Watcher::start(settings, options, environ);  // before any secret is loaded
+
   const EnvironLookup inherited_env(environ, kSecretVariables);
-  MergeResult merged =
-      merge_sources(sources, inherited_env, ParseOptions{.expand = !options.no_expand}, arena.resource());
-  const std::size_t merged_count = merged.variables.size();
-  const Variables secrets = select_variables(std::move(merged.variables), options.selection, arena.resource());
-  validate_secrets(secrets, options.child_env.allow_unsafe_names);
+  const LoadedSecrets loaded = load_secrets(
+      [&](std::pmr::memory_resource* mem) { return load_sources(settings, options.env_files, mem, print_notice); },
+      options, inherited_env, arena.resource());
 
   if (options.mode == Mode::kCheck) {
     leave_network(inherited_state);
-    return write_stdout(check_report(sources, merged.counts, merged_count, secrets.size())), kExitOk;
+    return write_stdout(check_report(loaded.sources, loaded.counts, loaded.merged_count, loaded.secrets.size())),
+           kExitOk;
   }
   if (options.mode == Mode::kExport) {
     leave_network(inherited_state);
-    return write_stdout(render_export(secrets, options.format, arena.resource())), kExitOk;
+    return write_stdout(render_export(loaded.secrets, options.format, arena.resource())), kExitOk;
   }
 
-  ChildEnvironment child_env = build_child_environment(environ, secrets, options.child_env, arena.resource());
-  check_exec_limits(options.command, child_env);
+  ChildEnvironment child_env = program_environment(environ, loaded, options, arena.resource());
+  watcher.hand_over(child_env);
   leave_network(inherited_state);
   exec_command(options.command, child_env);
 }
