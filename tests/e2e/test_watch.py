@@ -123,9 +123,18 @@ class WatchTest(CloudTest):
                     argv = f.read().split(b"\0")
             except OSError:
                 continue
-            if argv[0] == fx.BINARY.encode() and self.events.encode() in argv:
+            if argv[0] == fx.BINARY.encode() and self.events.encode() in argv and self.running(int(pid)):
                 found.append(int(pid))
         return found
+
+    @staticmethod
+    def running(pid):
+        """True while `pid` runs: an exited process waiting for its parent (init here) to reap it does not."""
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
 
     def change_level(self, text):
         self.store_level(text.encode())
@@ -198,8 +207,30 @@ class Watch(WatchTest):
                 else:
                     proc.kill()
                     proc.communicate(timeout=15)
-                self.assertTrue(fx.wait_until(lambda: not os.path.exists(f"/proc/{watchers[0]}"), 5),
+                self.assertTrue(fx.wait_until(lambda: not self.running(watchers[0]), 5),
                                 "the watcher outlived the program")
+
+    def test_a_launch_that_fails_leaves_no_watcher(self):
+        self.file("token", fx.INVALID_TOKEN + "\n")
+        proc = self.start("--watch", "0.3")
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 77, err)
+        self.assertEqual(self.starts(), [])
+        self.assertTrue(fx.wait_until(lambda: not [p for p in self.watchers() if self.running(p)], 5),
+                        "a watcher outlived the failed launch")
+
+    def test_a_change_the_program_would_not_receive_sends_nothing(self):
+        # C is excluded: changing it changes nothing the program gets; changing URL does.
+        proc = self.start("--watch", "0.3", "--on-change", "USR1", "--exclude", "C")
+        self.wait_started()
+        self.assertEqual(self.starts()[0][1], "C=None")
+        self.change_level("C=changed-s3cr3t-c\nURL=postgres://${HOST}:${PORT}/app\n")
+        before = len(self.resolves())
+        self.assertTrue(fx.wait_until(lambda: len(self.resolves()) >= before + 3, 10))
+        self.assertEqual(self.signals(), [])
+        self.change_level("C=changed-s3cr3t-c\nURL=postgres://elsewhere/app\n")
+        self.assertTrue(fx.wait_until(lambda: self.signals(), 5), self.lines())
+        self.stop_program(proc)
 
     def test_retry_after_is_honoured(self):
         proc = self.start("--watch", "0.3", "--on-change", "USR1")
