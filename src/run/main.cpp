@@ -1,5 +1,4 @@
-// dotenv-run: fetch, decrypt, merge, exec (or, with --watch --restart, supervise). real_main() is the table of
-// contents.
+// dotenv-run: fetch, decrypt, merge, exec. real_main() is the table of contents.
 #include <unistd.h>
 
 #include <cstdio>
