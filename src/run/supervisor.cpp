@@ -1,6 +1,7 @@
 // The --restart loop: signalfd for signals and children, a timer for the watch rounds.
 #include "run/supervisor.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -17,7 +18,7 @@
 
 #include <fmt/format.h>
 
-#include "api/curl_global.hpp"
+#include "api/retry.hpp"
 #include "core/error.hpp"
 #include "core/fd.hpp"
 #include "core/secure_memory.hpp"
@@ -68,20 +69,14 @@ class Supervisor {
     signals_.reset(::signalfd(-1, &set, SFD_CLOEXEC));
     if (!signals_) throw Error(kExitSoftware, fmt::format("signalfd: {}", std::strerror(errno)));
 
-    Digest started = start_program(load_environment());
-    WatchLoop loop(settings_, options_, inherited_, key_, started);
-    double next_round = now_seconds() + loop.first_wait();
+    const Digest started = start_program(load_environment());
+    start_rounds(started);
     while (true) {
-      if (wait_for_events(next_round - now_seconds())) return exit_status_of(program_status_);
-      if (now_seconds() < next_round) continue;
-      const WatchLoop::Step step = loop.next(say_);
-      next_round = now_seconds() + step.wait;
-      if (!step.changed) continue;
-      if (auto restarted = restart()) {
-        loop.started_with(*restarted);
-      } else if (program_ == 0) {
-        return exit_status_of(program_status_);
-      }
+      if (wait_for_events(-1)) return exit_status_of(program_status_);
+      if (!change_seen_) continue;
+      change_seen_ = false;
+      restart();
+      if (program_ == 0) return exit_status_of(program_status_);
     }
   }
 
@@ -120,14 +115,52 @@ class Supervisor {
     return digest;
   }
 
-  // Waits for a signal up to `seconds`; reaps children and forwards signals. True when the
-  // program exited and we are not restarting it.
+  // The rounds run in a child of their own, which writes a byte on each change: a slow API
+  // never delays forwarding a signal or reaping a zombie here. It dies with this process.
+  void start_rounds(const Digest& started) {
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC) != 0) throw Error(kExitSoftware, fmt::format("pipe: {}", std::strerror(errno)));
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) throw Error(kExitSoftware, fmt::format("cannot start watching: {}", std::strerror(errno)));
+    if (pid == 0) {
+      ::close(ends[0]);
+      ::close(signals_.release());
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+      if (::getppid() != parent) ::_exit(0);
+      try {
+        WatchLoop loop(settings_, options_, inherited_, key_, started);
+        double wait = loop.first_wait();
+        while (true) {
+          sleep_for_seconds(wait);
+          const WatchLoop::Step step = loop.next(say_);
+          wait = step.wait;
+          if (step.changed && ::write(ends[1], "c", 1) != 1) ::_exit(0);
+        }
+      } catch (const std::exception& e) {
+        say_(fmt::format("watch: stopped watching: {}", e.what()));
+      }
+      ::_exit(0);
+    }
+    ::close(ends[1]);
+    rounds_.reset(ends[0]);
+  }
+
+  // Waits for a signal or a change up to `seconds` (< 0: no limit); reaps children and
+  // forwards signals. True when the program exited and we are not restarting it.
   bool wait_for_events(double seconds) {
-    struct pollfd p {
-      signals_.get(), POLLIN, 0
-    };
-    const int ms = seconds <= 0 ? 0 : static_cast<int>(std::ceil(seconds * 1000));
-    if (::poll(&p, 1, ms) <= 0) return false;
+    struct pollfd p[2] = {{signals_.get(), POLLIN, 0}, {rounds_.get(), POLLIN, 0}};
+    const int ms = seconds < 0 ? -1 : static_cast<int>(std::ceil(seconds * 1000));
+    if (::poll(p, rounds_ ? 2 : 1, ms) <= 0) return false;
+    if (p[1].revents != 0) {
+      char byte = 0;
+      if (::read(rounds_.get(), &byte, 1) == 1) {
+        change_seen_ = true;
+      } else {
+        rounds_.reset();  // the rounds ended (said why on stderr): the program runs on, unwatched
+      }
+    }
+    if ((p[0].revents & POLLIN) == 0) return false;
     struct signalfd_siginfo info {};
     if (::read(signals_.get(), &info, sizeof info) != static_cast<ssize_t>(sizeof info)) return false;
     const int sig = static_cast<int>(info.ssi_signo);
@@ -157,16 +190,16 @@ class Supervisor {
   }
 
   // Loads the new values first (the program keeps running if that fails), then stops the
-  // program (the --on-change signal, SIGKILL after --stop-timeout) and starts it again.
-  // nullopt: not restarted (loading failed, or a signal from outside asked it to stop).
-  std::optional<Digest> restart() {
+  // program (the --on-change signal, SIGKILL after --stop-timeout) and starts it again,
+  // unless a signal from outside asked it to stop meanwhile.
+  void restart() {
     std::unique_ptr<Loaded> loaded;
     try {
       loaded = load_environment();
     } catch (const Error& e) {
       say_(fmt::format("watch: the secrets changed, but loading them failed, so the program keeps running: {}",
                        e.what()));
-      return std::nullopt;
+      return;
     }
     say_(fmt::format("watch: the secrets changed; restarting the program ({})", signal_name(options_.watch.signal)));
     restarting_ = true;
@@ -183,8 +216,7 @@ class Supervisor {
       wait_for_events(killed ? 1 : left);
     }
     restarting_ = false;
-    if (outside_signal_) return std::nullopt;  // told to stop while stopping: no restart
-    return start_program(std::move(loaded));
+    if (!outside_signal_) start_program(std::move(loaded));
   }
 
   const Settings& settings_;
@@ -194,6 +226,8 @@ class Supervisor {
   const Notice& say_;
   DigestKey key_;
   UniqueFd signals_;
+  UniqueFd rounds_;  // the read end of the rounds' pipe
+  bool change_seen_ = false;
   pid_t program_ = 0;
   int program_status_ = 0;
   bool restarting_ = false;

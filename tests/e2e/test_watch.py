@@ -342,13 +342,32 @@ class Restart(WatchTest):
         proc.communicate(timeout=15)
         self.assertEqual(proc.returncode, 7)
 
+    def test_a_signal_is_forwarded_at_once_while_a_round_waits_for_a_slow_api(self):
+        proc = self.start("--watch", "0.3", "--restart")
+        self.wait_started()
+        self.reset()
+        self.script({"action": "pass", "delay": 4, "repeat": True})
+        time.sleep(0.8)  # a round is now waiting for its answer
+        sent_at = time.monotonic()
+        proc.send_signal(signal.SIGUSR1)
+        self.assertTrue(fx.wait_until(lambda: self.signals(), 5), self.lines())
+        received_at = float(next(l for l in self.lines() if l.startswith("signal ")).split()[2])
+        self.assertLess(received_at - sent_at, 1.0)
+        self.stop_program(proc)
+        self.assertEqual(proc.returncode, 0)
+
     def test_a_program_killed_by_a_signal_gives_128_plus_n(self):
         proc = self.start("--watch", "0.3", "--restart", command=["sleep", "30"])
         time.sleep(0.5)
         with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
             children = f.read().split()
-        self.assertEqual(len(children), 1)
-        os.kill(int(children[0]), signal.SIGKILL)
+
+        def comm(pid):
+            with open(f"/proc/{pid}/comm") as f:
+                return f.read().strip()
+        # The program, and the process that runs the watch rounds (it keeps the launcher's name).
+        self.assertEqual(sorted(comm(c) for c in children), ["dotenv-run", "sleep"])
+        os.kill(next(int(c) for c in children if comm(c) == "sleep"), signal.SIGKILL)
         proc.communicate(timeout=15)
         self.assertEqual(proc.returncode, 128 + signal.SIGKILL)
 
