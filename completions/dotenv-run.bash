@@ -11,8 +11,8 @@ _dotenv_run()
     local with_value='-o -p -t -e --org --project --target --environment --api-url --ca-file --pin
         --token-file --key-file --env-file --only --exclude --keep --prefix --retry-timeout
         --connect-timeout --timeout --splay --format --as-file --env-as-file --fallback --fallback-key-file
-        --fallback-max-age'
-    local flags='--no-expand --preserve-env --clean-env --allow-unsafe-names --export --check --fallback-only
+        --fallback-max-age --watch --on-change --stop-timeout'
+    local flags='--no-expand --preserve-env --clean-env --allow-unsafe-names --export --check --fallback-only --restart
         -v --verbose -h --help -V --version'
 
     # "--format=js" arrives as "--format" "=" "js" (= is in COMP_WORDBREAKS).
@@ -53,6 +53,9 @@ _dotenv_run()
         --format)
             mapfile -t COMPREPLY < <(compgen -W 'env json shell' -- "$cur")
             return 0 ;;
+        --on-change)
+            mapfile -t COMPREPLY < <(compgen -W 'TERM HUP INT QUIT USR1 USR2' -- "$cur")
+            return 0 ;;
         --ca-file|--token-file|--key-file|--env-file|--fallback-key-file)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -77,7 +80,7 @@ _dotenv_run()
             compopt -o nospace 2>/dev/null
             return 0 ;;
         -o|-p|-t|-e|--org|--project|--target|--environment|--only|--exclude|--prefix|\
-        --retry-timeout|--connect-timeout|--timeout|--splay|--as-file|--env-as-file)
+        --retry-timeout|--connect-timeout|--timeout|--splay|--as-file|--env-as-file|--watch|--stop-timeout)
             return 0 ;;  # free text: nothing sensible to offer
     esac
 

@@ -6,7 +6,7 @@ function __dotenv_run_has_command
     set -l with_value -o -p -t -e --org --project --target --environment --api-url --ca-file --pin \
         --token-file --key-file --env-file --only --exclude --keep --prefix --retry-timeout \
         --connect-timeout --timeout --splay --format --as-file --env-as-file --fallback --fallback-key-file \
-        --fallback-max-age
+        --fallback-max-age --watch --on-change --stop-timeout
     set -l words (commandline -opc)
     set -e words[1]
     set -l skip 0
@@ -51,6 +51,10 @@ complete -c dotenv-run $before -l retry-timeout -x -d 'Give up retrying after SE
 complete -c dotenv-run $before -l connect-timeout -x -d 'Limit each connection attempt (default 10)'
 complete -c dotenv-run $before -l timeout -x -d 'Limit each request (default 30)'
 complete -c dotenv-run $before -l splay -x -d 'Wait a random 0..SEC seconds first'
+complete -c dotenv-run $before -l watch -x -d 'Every SEC seconds, signal the command when its secrets change'
+complete -c dotenv-run $before -l on-change -x -a 'TERM HUP INT QUIT USR1 USR2' -d 'The signal for a change (default TERM)'
+complete -c dotenv-run $before -l restart -d 'With --watch, restart the command with the new values'
+complete -c dotenv-run $before -l stop-timeout -x -d 'With --restart, SIGKILL after SEC seconds (default 10)'
 complete -c dotenv-run $before -l export -d 'Print the variables the secrets add and exit'
 complete -c dotenv-run $before -l format -x -a 'env json shell' -d 'Output format of --export'
 complete -c dotenv-run $before -l check -d 'Fetch and decrypt, print counts per level, exit 0'
@@ -64,4 +68,4 @@ complete -c dotenv-run $before -s V -l version -d 'Show the version and library 
 
 # The command, then its own completion. Short options first: __fish_complete_subcommand
 # takes leading "--words" as its own flags, and the rest as the options that take a value.
-complete -c dotenv-run -x -a '(__fish_complete_subcommand -o -p -t -e --org --project --target --environment --api-url --ca-file --pin --token-file --key-file --env-file --only --exclude --keep --prefix --retry-timeout --connect-timeout --timeout --splay --format --as-file --env-as-file --fallback --fallback-key-file --fallback-max-age)'
+complete -c dotenv-run -x -a '(__fish_complete_subcommand -o -p -t -e --org --project --target --environment --api-url --ca-file --pin --token-file --key-file --env-file --only --exclude --keep --prefix --retry-timeout --connect-timeout --timeout --splay --format --as-file --env-as-file --fallback --fallback-key-file --fallback-max-age --watch --on-change --stop-timeout)'

@@ -166,6 +166,15 @@ ApiResponse ApiClient::send(const ApiRequest& request, std::pmr::memory_resource
   throw api_error(final_answer, settings_, subject_of(request));
 }
 
+HttpResponse ApiClient::send_once(const ApiRequest& request, std::pmr::memory_resource* mem) {
+  HttpRequest http = http_request(request);
+  http.total_timeout = settings_.request_timeout;
+  http.connect_timeout = std::min(settings_.connect_timeout, settings_.request_timeout);
+  HttpResponse response = http_.perform(http, mem);
+  response.request_id = sanitized(response.request_id);
+  return response;
+}
+
 ApiResponse ApiClient::send_raw(const ApiRequest& request, std::pmr::memory_resource* mem) {
   HttpRequest http = http_request(request);
   splay_once();

@@ -88,6 +88,10 @@ class ApiClient {
   // version_conflict themselves.
   ApiResponse send_raw(const ApiRequest& request, std::pmr::memory_resource* mem);
 
+  // One attempt, nothing retried and no splay: the transfer's own failure or the server's
+  // answer, whatever it is, for callers with a retry schedule of their own (dotenv-run --watch).
+  HttpResponse send_once(const ApiRequest& request, std::pmr::memory_resource* mem);
+
   const ApiSettings& settings() const noexcept { return settings_; }
 
  private:

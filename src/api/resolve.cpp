@@ -136,6 +136,25 @@ ResolveAnswer resolve(const Settings& settings, std::pmr::memory_resource* secre
   return resolve(connection_of(settings, secret_mem), resolve_query(settings), secret_mem, notice);
 }
 
+std::variant<ResolveAnswer, ResolveFailure> resolve_once(const Settings& settings,
+                                                         std::pmr::memory_resource* secret_mem, HttpClient& client) {
+  const ApiSettings api_settings = connection_of(settings, secret_mem);
+  const ResolveQuery query = resolve_query(settings);
+  checked_api_url(api_settings.api_url);
+  check_query(query);
+  ApiClient api(api_settings, client, system_retry_environment(), Notice{});
+  HttpResponse response = api.send_once(resolve_request(query), secret_mem);
+  if (response.error != TransportError::kNone) {
+    if (!retryable(response.error)) return ResolveFailure{transport_error(response, api_settings), false, {}};
+    return ResolveFailure{Error(kExitUnavailable, transport_text(response)), true, {}};
+  }
+  if (response.status == 200) return parse_resolve_answer(std::move(response.body), query);
+  const bool again = response.status == 429 || (response.status >= 500 && response.status < 600);
+  std::optional<double> retry_after;
+  if (!response.retry_after.empty()) retry_after = parse_retry_after(response.retry_after, std::time(nullptr));
+  return ResolveFailure{status_error(response, api_settings, query), again, retry_after};
+}
+
 ResolveAnswer resolve(const ApiSettings& settings, const ResolveQuery& query, std::pmr::memory_resource* secret_mem,
                       const Notice& notice) {
   CurlHttpClient client;

@@ -5,8 +5,10 @@
 #include <cstddef>
 #include <functional>
 #include <memory_resource>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "api/answer.hpp"
@@ -42,6 +44,19 @@ ResolveAnswer resolve(const ApiSettings& settings, const ResolveQuery& query, st
 ResolveAnswer resolve_with(const ApiSettings& settings, const ResolveQuery& query,
                            std::pmr::memory_resource* secret_mem, const Notice& notice, HttpClient& client,
                            const RetryEnvironment& environment, const BackoffPolicy& policy = {});
+
+// Why one resolve attempt did not give an answer.
+struct ResolveFailure {
+  Error error;                        // the line and exit code a launch would have ended with
+  bool retryable = false;             // a transfer failure worth another attempt, 429 or 5xx
+  std::optional<double> retry_after;  // seconds, when the answer said (429, 503)
+};
+
+// One resolve attempt, nothing retried and no splay (dotenv-run --watch keeps its own
+// schedule): the checked answer on 200, else why not. Throws Error as resolve() does for
+// settings that cannot work and for a 200 whose answer is malformed.
+std::variant<ResolveAnswer, ResolveFailure> resolve_once(const Settings& settings,
+                                                         std::pmr::memory_resource* secret_mem, HttpClient& client);
 
 // Refuses an organization that is not a ULID, a slug outside docs/api.md section 4, or an
 // environment without a target.

@@ -2,7 +2,11 @@
 #include "run/cli.hpp"
 
 #include <getopt.h>
+#include <signal.h>
+#include <string.h>
 
+#include <algorithm>
+#include <cctype>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -39,6 +43,10 @@ enum LongOnly : int {
   kFallbackKeyFile,
   kFallbackMaxAge,
   kFallbackOnly,
+  kWatch,
+  kOnChange,
+  kRestart,
+  kStopTimeout,
 };
 
 // "+" stops at the first non-option; the leading ":" lets us word the errors ourselves.
@@ -65,6 +73,10 @@ const struct option kLongOptions[] = {
     {"fallback-key-file", required_argument, nullptr, kFallbackKeyFile},
     {"fallback-max-age", required_argument, nullptr, kFallbackMaxAge},
     {"fallback-only", no_argument, nullptr, kFallbackOnly},
+    {"watch", required_argument, nullptr, kWatch},
+    {"on-change", required_argument, nullptr, kOnChange},
+    {"restart", no_argument, nullptr, kRestart},
+    {"stop-timeout", required_argument, nullptr, kStopTimeout},
     {"verbose", no_argument, nullptr, 'v'},
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, 'V'},
@@ -138,7 +150,12 @@ const std::vector<option>& all_options() {
   return all;
 }
 
-void apply_option(Options& o, int c, const char* arg) {
+// Options whose default cannot tell whether they were given.
+struct Given {
+  bool on_change = false, stop_timeout = false;
+};
+
+void apply_option(Options& o, Given& given, int c, const char* arg) {
   if (apply_setting_option(o.settings, c, arg, "dotenv-run")) return;
   switch (c) {
     case kEnvFile: o.env_files.emplace_back(arg); break;
@@ -163,14 +180,37 @@ void apply_option(Options& o, int c, const char* arg) {
     case kFallbackKeyFile: o.fallback.key_file = arg; break;
     case kFallbackMaxAge: o.fallback.max_age = parse_duration(arg, "--fallback-max-age"); break;
     case kFallbackOnly: o.fallback.only = true; break;
+    // The 5-second floor is checked in run/watch_schedule, where the testing override is read.
+    case kWatch: o.watch.interval = parse_seconds(arg, "--watch", 0.001, "dotenv-run"); break;
+    case kOnChange:
+      o.watch.signal = parse_signal(arg, "--on-change");
+      given.on_change = true;
+      break;
+    case kRestart: o.watch.restart = true; break;
+    case kStopTimeout:
+      o.watch.stop_timeout = parse_seconds(arg, "--stop-timeout", 0, "dotenv-run");
+      given.stop_timeout = true;
+      break;
     case 'v': ++o.verbose; break;
     case 'h': o.mode = Mode::kHelp; break;
     case 'V': o.mode = Mode::kVersion; break;
   }
 }
 
-void check_consistency(const Options& o) {
+void check_watch(const Options& o, const Given& given) {
+  if (o.watch.interval == 0) {
+    if (o.watch.restart) throw usage("--restart only makes sense with --watch");
+    if (given.on_change) throw usage("--on-change only makes sense with --watch");
+    if (given.stop_timeout) throw usage("--stop-timeout only makes sense with --watch and --restart");
+    return;
+  }
+  if (given.stop_timeout && !o.watch.restart) throw usage("--stop-timeout only makes sense with --restart");
+  if (o.mode != Mode::kRun) throw usage("--watch cannot be combined with --export or --check");
+}
+
+void check_consistency(const Options& o, const Given& given) {
   if (o.mode == Mode::kHelp || o.mode == Mode::kVersion) return;
+  check_watch(o, given);
   if (o.child_env.preserve_env && o.child_env.clean_env)
     throw usage("--preserve-env and --clean-env cannot be combined");
   if (!o.child_env.keep.empty() && !o.child_env.clean_env) throw usage("--keep only makes sense with --clean-env");
@@ -187,6 +227,7 @@ void check_consistency(const Options& o) {
 
 Options parse_command_line(int argc, char* const argv[]) {
   Options options;
+  Given seen;
   optind = 0;  // full re-initialisation, so tests can call this more than once
   opterr = 0;
   while (true) {
@@ -204,11 +245,36 @@ Options parse_command_line(int argc, char* const argv[]) {
       throw usage(fmt::format("unknown option '{}'", given));
     }
     if (c == ':') throw usage(fmt::format("option '{}' needs a value", given));
-    apply_option(options, c, optarg);
+    apply_option(options, seen, c, optarg);
   }
   for (int i = optind; i < argc; ++i) options.command.emplace_back(argv[i]);
-  check_consistency(options);
+  check_consistency(options, seen);
   return options;
+}
+
+int parse_signal(std::string_view text, std::string_view option) {
+  const std::string upper = [&] {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out.starts_with("SIG") ? out.substr(3) : out;
+  }();
+  if (!upper.empty() && std::all_of(upper.begin(), upper.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (upper.size() <= 2) {
+      const int number = std::stoi(upper);
+      if (number >= 1 && number <= SIGRTMAX) return number;
+    }
+  } else {
+    for (int number = 1; number < SIGRTMIN; ++number) {
+      const char* name = ::sigabbrev_np(number);
+      if (name != nullptr && upper == name) return number;
+    }
+  }
+  throw usage(fmt::format("{} takes a signal name (TERM, HUP, ...) or number, not '{}'", option, text));
+}
+
+std::string signal_name(int number) {
+  const char* name = number < SIGRTMIN ? ::sigabbrev_np(number) : nullptr;
+  return name != nullptr ? fmt::format("SIG{}", name) : fmt::format("signal {}", number);
 }
 
 const char* help_text() {
@@ -262,6 +328,16 @@ Network:
       --timeout SEC         limit each request (default 30)
       --splay SEC           wait a random 0..SEC seconds before the first request,
                             to spread a fleet that starts at once
+
+Watching for changes:
+      --watch SEC           every SEC seconds (at least 5, +-10 %), resolve again
+                            from a small process beside COMMAND; when what COMMAND
+                            would receive changes, send it the --on-change signal
+                            once, for its supervisor to restart it
+      --on-change SIGNAL    the signal for a change (default TERM; HUP, USR1, ...)
+      --restart             with --watch: stay as COMMAND's parent and restart it
+                            with the new values (forwards signals, reaps zombies)
+      --stop-timeout SEC    with --restart: SIGKILL after SEC seconds (default 10)
 
 Instead of running a command:
       --export              print the variables the secrets add and exit

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/settings.hpp"
@@ -13,6 +14,14 @@
 #include "run/secret_files.hpp"
 
 namespace dotenv_run {
+
+// --watch SEC [--restart]: look for changed secrets every SEC seconds (0: never).
+struct WatchOptions {
+  double interval = 0;
+  int signal = 15;  // --on-change: SIGTERM unless given
+  bool restart = false;
+  double stop_timeout = 10;  // --restart: from the signal to SIGKILL
+};
 
 enum class Mode { kRun, kExport, kCheck, kHelp, kVersion };
 
@@ -29,6 +38,7 @@ struct Options {
   FileRequests files;                  // --as-file, --env-as-file
   bool no_expand = false;
   FallbackFlags fallback;  // --fallback, --fallback-key-file, --fallback-max-age, --fallback-only
+  WatchOptions watch;  // --watch, --on-change, --restart, --stop-timeout
 
   std::vector<std::string> command;  // the child's argv, untouched
 };
@@ -36,6 +46,12 @@ struct Options {
 // Parses argv. Parsing stops at "--" or at the first non-option, so the child's own
 // flags stay the child's. Throws Error(kExitUsage) with one line naming the problem.
 Options parse_command_line(int argc, char* const argv[]);
+
+// A signal by name (TERM, SIGTERM, hup) or number. Throws Error(kExitUsage) naming `option`.
+int parse_signal(std::string_view text, std::string_view option);
+
+// "SIGTERM", "SIGHUP", ... or "signal 40".
+std::string signal_name(int number);
 
 // The text of --help (kept in step with man/dotenv-run.1 by a test).
 const char* help_text();

@@ -12,7 +12,6 @@
 #include "api/version.hpp"
 #include "core/error.hpp"
 #include "core/export_format.hpp"
-#include "core/merge.hpp"
 #include "core/process.hpp"
 #include "core/secure_memory.hpp"
 #include "core/stack_wipe.hpp"
@@ -20,8 +19,10 @@
 #include "run/environment.hpp"
 #include "run/exec.hpp"
 #include "run/fallback.hpp"
-#include "run/secret_files.hpp"
+#include "run/secrets.hpp"
 #include "run/sources.hpp"
+#include "run/supervisor.hpp"
+#include "run/watcher.hpp"
 
 extern char** environ;
 
@@ -67,34 +68,34 @@ int real_main(int argc, char** argv) {
     for (const std::string& line : describe_fallback(fallback)) print_notice(line);
   }
 
-  const std::vector<Source> sources =
-      load_sources(settings, fallback, options.env_files, arena.resource(), print_notice);
+  announce_watch(options, launcher_env, print_notice);
+  if (options.watch.restart) return supervise(settings, fallback, options, environ, inherited_state, print_notice);
+  Watcher watcher = Watcher::start(settings, options, environ);  // before any secret is loaded
+
   const EnvironLookup inherited_env(environ, kSecretVariables);
-  MergeResult merged =
-      merge_sources(sources, inherited_env, ParseOptions{.expand = !options.no_expand}, arena.resource());
-  const std::size_t merged_count = merged.variables.size();
-  Variables secrets = select_variables(std::move(merged.variables), options.selection, arena.resource());
-  const SecretFilePlan files = plan_secret_files(secrets, options.files, options.selection.prefix,
-                                                 options.child_env.allow_unsafe_names, arena.resource());
-  validate_secrets(secrets, options.child_env.allow_unsafe_names);
+  LoadedSecrets loaded = load_secrets(
+      [&](std::pmr::memory_resource* mem) {
+        return load_sources(settings, fallback, options.env_files, mem, print_notice);
+      },
+      options, inherited_env, arena.resource());
 
   if (options.mode == Mode::kCheck) {
     leave_network(inherited_state);
-    const std::size_t selected = secrets.size() + files.secrets();
-    return write_stdout(check_report(sources, merged.counts, merged_count, selected) + describe_secret_files(files)),
+    return write_stdout(check_report(loaded.sources, loaded.counts, loaded.merged_count, loaded.selected_count()) +
+                        describe_secret_files(loaded.files)),
            kExitOk;
   }
   if (options.mode == Mode::kExport) {
     leave_network(inherited_state);
-    return write_stdout(render_export(secrets, options.format, arena.resource())), kExitOk;
+    return write_stdout(render_export(loaded.secrets, options.format, arena.resource())), kExitOk;
   }
 
+  ChildEnvironment child_env = program_environment(environ, loaded, options, arena.resource());
+  watcher.hand_over(child_env, loaded.files);
   // The memfds are made once every other descriptor is closed, so they are the only ones the launcher passes on.
   leave_network(inherited_state);
   const std::vector<UniqueFd> secret_fds =
-      place_secret_files(files, inherited_state.inherited_fds, secrets, arena.resource());
-  ChildEnvironment child_env = build_child_environment(environ, secrets, options.child_env, arena.resource());
-  check_exec_limits(options.command, child_env);
+      add_secret_files(loaded, inherited_state.inherited_fds, environ, options, child_env, arena.resource());
   exec_command(options.command, child_env);
 }
 

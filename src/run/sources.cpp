@@ -71,10 +71,15 @@ std::vector<Source> load_sources(const Settings& settings, const std::optional<F
                                  const std::function<void(std::string_view)>& notice) {
   std::vector<Source> out;
   if (settings.from_cloud()) out = load_cloud_levels(settings, fallback, mem, notice);
-  for (const std::string& path : env_files) {
-    out.push_back({fmt::format("file {}", path), read_env_file(path, mem), "local file"});
-  }
+  append_env_files(out, env_files, mem);
   return out;
+}
+
+void append_env_files(std::vector<Source>& sources, const std::vector<std::string>& env_files,
+                      std::pmr::memory_resource* mem) {
+  for (const std::string& path : env_files) {
+    sources.push_back({fmt::format("file {}", path), read_env_file(path, mem), "local file"});
+  }
 }
 
 std::string check_report(const std::vector<Source>& loaded, const std::vector<std::size_t>& counts, std::size_t merged,

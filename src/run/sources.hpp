@@ -29,6 +29,10 @@ std::vector<Source> load_sources(const Settings& settings, const std::optional<F
                                  const std::vector<std::string>& env_files, std::pmr::memory_resource* mem,
                                  const std::function<void(std::string_view)>& notice);
 
+// Appends a source for each --env-file, in the order given (load_sources' second half).
+void append_env_files(std::vector<Source>& sources, const std::vector<std::string>& env_files,
+                      std::pmr::memory_resource* mem);
+
 // --check: one line per source with its count of names, then the total; never a value.
 std::string check_report(const std::vector<Source>& loaded, const std::vector<std::size_t>& counts, std::size_t merged,
                          std::size_t selected);

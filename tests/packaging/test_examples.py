@@ -57,6 +57,9 @@ def check_unit(source_dir, permanent_codes, credential_names):
         fail("the fallback directory is not the unit's StateDirectory= (DOTENV_CLOUD_FALLBACK_DIR=%S/<it>)")
     if not service.get("ExecStart", [""])[0].startswith("/usr/bin/dotenv-run "):
         fail("ExecStart= does not start /usr/bin/dotenv-run, where the packages install it")
+    # After a --watch change the program exits by SIGTERM, which Restart=on-failure counts as clean.
+    if " --watch " in service.get("ExecStart", [""])[0] and service.get("Restart") != ["always"]:
+        fail(f"ExecStart= uses --watch but Restart= is {service.get('Restart')}, not always")
     for key, value in (("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"), ("ProtectHome", "yes"),
                        ("PrivateTmp", "yes"), ("CapabilityBoundingSet", ""), ("LimitCORE", "0")):
         if value not in service.get(key, []):
@@ -123,6 +126,11 @@ def check_deployment(source_dir, token_env):
     if volumes.get(copy_volume, {}).get("emptyDir", {}).get("medium") != "Memory":
         fail(f"the token copy {target} is not on a memory-backed emptyDir")
     app = pod["containers"][0]
+    command = app.get("command", [])
+    if "--watch" in command and command[-1:] != ["--"]:
+        fail(f"the application's command must end with '--' so args are the program's: {command}")
+    if pod.get("restartPolicy", "Always") != "Always":
+        fail("a --watch container needs restartPolicy Always to come back with the new values")
     env = {e["name"]: e.get("value") for e in app.get("env", [])}
     if env.get(token_env) != target:
         fail(f"the application's {token_env} is {env.get(token_env)!r}, the copy is {target}")

@@ -572,3 +572,18 @@ TEST_CASE("a short token is kept in its memory resource, never in the settings o
   CHECK(client.settings().token == "tok-short");
   CHECK_FALSE(inside(&client, sizeof client, client.settings().token.data()));
 }
+
+TEST_CASE("send_once makes one attempt, whatever the answer, with no wait and the request's own timeout") {
+  Harness h;
+  h.settings.splay = 30;
+  h.settings.request_timeout = 7;
+  h.script = {answer(503, R"({"message": "down"})", "5")};
+  ApiClient client(h.settings, h, h.environment(), h.notice());
+  const HttpResponse response = client.send_once(h.request, h.arena.resource());
+  CHECK(response.status == 503);
+  CHECK(response.retry_after == "5");
+  CHECK(h.requests.size() == 1);
+  CHECK(h.requests[0].total_timeout == 7);
+  CHECK(h.sleeps.empty());  // no splay, no backoff
+  CHECK(h.notices.empty());
+}

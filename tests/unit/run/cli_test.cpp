@@ -1,6 +1,8 @@
 // Tests of command-line parsing: options, the child's argv, and usage errors.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -157,4 +159,42 @@ TEST_CASE("secret files are usage errors with --export, given badly, or --env-as
         "--env-as-file can be given once (see dotenv-run --help)");
   CHECK(usage_error({"--env-as-file", "1X", "true"}) ==
         "--env-as-file takes a variable name, not '1X' (see dotenv-run --help)");
+}
+
+TEST_CASE("--watch takes seconds and the signal, --restart and --stop-timeout with it") {
+  Options o = parse({"--watch", "30", "--on-change", "hup", "--restart", "--stop-timeout", "3", "server"});
+  CHECK(o.watch.interval == 30);
+  CHECK(o.watch.signal == SIGHUP);
+  CHECK(o.watch.restart);
+  CHECK(o.watch.stop_timeout == 3);
+  Options defaults = parse({"--watch", "5", "server"});
+  CHECK(defaults.watch.signal == SIGTERM);
+  CHECK_FALSE(defaults.watch.restart);
+  CHECK(defaults.watch.stop_timeout == 10);
+  CHECK(parse({"server"}).watch.interval == 0);
+}
+
+TEST_CASE("a signal is a name with or without SIG, in any case, or a number") {
+  CHECK(parse_signal("TERM", "--on-change") == SIGTERM);
+  CHECK(parse_signal("SIGUSR1", "--on-change") == SIGUSR1);
+  CHECK(parse_signal("usr2", "--on-change") == SIGUSR2);
+  CHECK(parse_signal("9", "--on-change") == SIGKILL);
+  CHECK(signal_name(SIGHUP) == "SIGHUP");
+  for (const char* bad : {"", "SIG", "NOPE", "0", "65", "999", "-1", "1x"}) {
+    CAPTURE(bad);
+    CHECK(testing::error_of(kExitUsage, [&] {
+            parse_signal(bad, "--on-change");
+          }).find("--on-change takes a signal name") != std::string::npos);
+  }
+}
+
+TEST_CASE("--restart, --on-change and --stop-timeout need --watch; --watch refuses --export and --check") {
+  CHECK(usage_error({"--restart", "x"}).starts_with("--restart only makes sense with --watch"));
+  CHECK(usage_error({"--on-change", "HUP", "x"}).starts_with("--on-change only makes sense with --watch"));
+  CHECK(usage_error({"--stop-timeout", "1", "x"}).starts_with("--stop-timeout only makes sense"));
+  CHECK(usage_error({"--watch", "5", "--stop-timeout", "1", "x"})
+            .starts_with("--stop-timeout only makes sense with --restart"));
+  CHECK(usage_error({"--watch", "5", "--export"}).starts_with("--watch cannot be combined with --export or --check"));
+  CHECK(usage_error({"--watch", "5", "--check"}).starts_with("--watch cannot be combined"));
+  CHECK(usage_error({"--watch", "0", "x"}).starts_with("--watch takes a number of seconds"));
 }
