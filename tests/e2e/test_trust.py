@@ -160,9 +160,11 @@ class AnotherUsersFiles(CloudTest):
         self.assertTrue(running, problem)
         launches = sum(outcomes.values())
         self.assertGreater(launches, 10, outcomes)
-        # Every launch was refused (the settings file sits in the attacker's directory), and none reached them.
-        self.assertEqual({code for code, _ in outcomes}, {78}, outcomes)
+        # No launch reached the attacker, and every one was refused (the file sits in the attacker's directory).
+        stolen = [e for e in self.evil.log()["data"] if e["authorization"]]
+        self.assertEqual(stolen, [], f"{len(stolen)} of {launches} launches sent the token to the attacker")
         self.assert_evil_saw_nothing()
+        self.assertEqual({code for code, _ in outcomes}, {78}, outcomes)
         self.assertEqual(self.resolves(), [])
         print(f"\n  {launches} launches during the swap loop: {outcomes}", file=sys.stderr)
 
