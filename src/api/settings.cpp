@@ -62,13 +62,14 @@ std::optional<FileSettings> read_settings_file(const fs::path& path) {
     else if (name == "token" || name == "key" || name.find("secret") != std::string::npos) {
       throw Error(kExitConfig, fmt::format("{}: \"{}\" must not be in this file: it never holds a secret; "
                                            "use DOTENV_CLOUD_TOKEN_FILE or a systemd credential",
-                                           out.path, name));
+                                           out.path, sanitized(name)));
     } else {
       throw Error(kExitConfig, fmt::format("{}: unknown setting \"{}\" (known: org, project, target, environment, "
                                            "api_url, ca_file)",
-                                           out.path, name));
+                                           out.path, sanitized(name)));
     }
-    if (!member.value.IsString()) throw Error(kExitConfig, fmt::format("{}: \"{}\" must be a string", out.path, name));
+    if (!member.value.IsString())
+      throw Error(kExitConfig, fmt::format("{}: \"{}\" must be a string", out.path, sanitized(name)));
     *field = std::string(member.value.GetString(), member.value.GetStringLength());
   }
   // A relative CA file is relative to the file that names it, not to wherever the launch runs.
