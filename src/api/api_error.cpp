@@ -17,17 +17,18 @@ std::string size_text(std::size_t bytes) {
 }
 
 // The name of the first field error ("errors": {"<field>": [...]}), never its texts.
-std::string first_field_name(const rapidjson::Value& doc) {
+std::string first_field_name(const rapidjson::Value& doc, std::string_view token) {
   const auto errors = doc.FindMember("errors");
   if (errors == doc.MemberEnd() || !errors->value.IsObject() || errors->value.MemberCount() == 0) return {};
   const rapidjson::Value& name = errors->value.MemberBegin()->name;
-  return sanitized(std::string_view(name.GetString(), name.GetStringLength()));
+  return sanitized_without(std::string_view(name.GetString(), name.GetStringLength()), token);
 }
 
 }  // namespace
 
-ErrorFields error_fields(const HttpResponse& response) {
+ErrorFields error_fields(const HttpResponse& response, std::string_view token) {
   ErrorFields fields;
+  fields.request_id = sanitized_without(response.request_id, token);
   // An error answer is a few fields; a big one is not worth copying on every retry.
   if (response.body.size() > 64 * 1024) return fields;
   // Parsed from a copy in secret memory: an error body could still echo something secret.
@@ -40,13 +41,13 @@ ErrorFields error_fields(const HttpResponse& response) {
   auto text = [&](const char* name) {
     const auto it = doc.FindMember(name);
     return it != doc.MemberEnd() && it->value.IsString()
-               ? sanitized(std::string_view(it->value.GetString(), it->value.GetStringLength()))
+               ? sanitized_without(std::string_view(it->value.GetString(), it->value.GetStringLength()), token)
                : std::string();
   };
   fields.error = text("error");
   fields.message = text("message");
   fields.required_ability = text("required_ability");
-  fields.first_field = first_field_name(doc);
+  fields.first_field = first_field_name(doc, token);
   wipe(copy.data(), copy.size());
   return fields;
 }
@@ -56,7 +57,7 @@ std::string describe_status(const HttpResponse& response, const ErrorFields& fie
   if (!fields.error.empty()) out += " " + fields.error;
   if (!fields.message.empty()) out += ": " + fields.message;
   if (!fields.first_field.empty()) out += " (field " + fields.first_field + ")";
-  if (!response.request_id.empty()) out += "; request id " + sanitized(response.request_id);
+  if (!fields.request_id.empty()) out += "; request id " + fields.request_id;
   return out;
 }
 
@@ -92,6 +93,11 @@ Error transport_error(const HttpResponse& r, const ApiSettings& settings) {
     case TransportError::kTooLarge:
       return Error(kExitUnavailable, "the API's answer is larger than " + size_text(settings.max_answer_bytes));
     case TransportError::kRefused: return Error(kExitConfig, "libcurl refused the API URL: " + detail);
+    case TransportError::kBadAnswer: return Error(kExitUnavailable, "the API's answer is not HTTP: " + detail);
+    case TransportError::kProxySyntax:
+      return Error(kExitConfig,
+                   "the proxy URL (https_proxy, HTTPS_PROXY, all_proxy or ALL_PROXY) is not a valid URL; a password "
+                   "holding '/', '@' or a space must be percent-encoded");
     default: return Error(kExitUnavailable, "the request to the API failed: " + detail);
   }
 }
@@ -143,7 +149,7 @@ Error redirect_error(long status) {
 Error api_error(const HttpResponse& response, const ApiSettings& settings, std::string_view subject) {
   const long status = response.status;
   if (status >= 300 && status < 400) return redirect_error(status);
-  const ErrorFields fields = error_fields(response);
+  const ErrorFields fields = error_fields(response, settings.token);
   const std::string detail = describe_status(response, fields);
   if (status == 401)
     return Error(kExitAuth, fmt::format("the API refused the token from {} ({})", settings.token_source, detail));
@@ -161,7 +167,7 @@ Error api_error(const HttpResponse& response, const ApiSettings& settings, std::
 Error status_error(const HttpResponse& response, const ApiSettings& settings, const ResolveQuery& query) {
   const long status = response.status;
   if (status >= 300 && status < 400) return redirect_error(status);
-  const ErrorFields fields = error_fields(response);
+  const ErrorFields fields = error_fields(response, settings.token);
   const std::string detail = describe_status(response, fields);
   if (status == 404) return resolve_not_found(query, fields, detail);
   if (status == 401 || status == 403) return api_error(response, settings, "project " + query.project);

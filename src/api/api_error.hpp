@@ -32,10 +32,13 @@ class ApiFailure : public Error {
 struct ErrorFields {
   std::string error, message, required_ability;
   std::string first_field;  // the first name under "errors" of a 422 (a name, never a value)
+  std::string request_id;   // the X-Request-Id header
 };
 
-// Reads them from a JSON error body; a body that is not JSON gives empty fields.
-ErrorFields error_fields(const HttpResponse& response);
+// Reads them from a JSON error body (a body that is not JSON gives empty fields) and the
+// headers. Every occurrence of `token` is removed first: a server or middlebox that echoes
+// the Authorization header must not get the launcher to print its own token.
+ErrorFields error_fields(const HttpResponse& response, std::string_view token = {});
 
 // "401 token_expired: the token has expired; request id abc", or for a 422 with field
 // errors "422 validation_failed: The slug is invalid. (field slug); request id abc".

@@ -54,11 +54,12 @@ Step transport_step(const ApiRequest& request, const HttpResponse& response, con
   return Step{unknown ? Step::kUnknown : Step::kRetry, "error: " + text, text, std::nullopt};
 }
 
-Step status_step(const ApiRequest& request, const HttpResponse& response, std::time_t wall_now) {
+Step status_step(const ApiRequest& request, const HttpResponse& response, const ApiSettings& settings,
+                 std::time_t wall_now) {
   const long status = response.status;
   const bool server_error = status >= 500 && status < 600;
   if (status != 429 && !server_error) return Step{};
-  Step step{Step::kRetry, "answer " + describe_status(response, error_fields(response)),
+  Step step{Step::kRetry, "answer " + describe_status(response, error_fields(response, settings.token)),
             fmt::format("API answered {}", status), std::nullopt};
   // 429 and 503 refuse the request before doing anything; other 5xx may fail after the write.
   if (server_error && status != 503 && !blind_repeat_safe(request)) step.kind = Step::kUnknown;
@@ -68,7 +69,7 @@ Step status_step(const ApiRequest& request, const HttpResponse& response, std::t
 
 Step judge(const ApiRequest& request, const HttpResponse& response, const ApiSettings& settings, std::time_t wall_now) {
   if (response.error != TransportError::kNone) return transport_step(request, response, settings);
-  return status_step(request, response, wall_now);
+  return status_step(request, response, settings, wall_now);
 }
 
 Error unknown_outcome(const ApiRequest& request, const Step& step, std::string_view more = {}) {
@@ -100,11 +101,11 @@ bool may_have_been_applied(const HttpResponse& response) {
   return response.status >= 500 && response.status < 600 && response.status != 503;
 }
 
-ApiResponse answer_of(HttpResponse response, std::pmr::memory_resource* mem) {
+ApiResponse answer_of(HttpResponse response, std::string_view token, std::pmr::memory_resource* mem) {
   ApiResponse out(mem);
   out.status = response.status;
   out.body = std::move(response.body);
-  out.request_id = sanitized(response.request_id);
+  out.request_id = sanitized_without(response.request_id, token);
   return out;
 }
 
@@ -199,7 +200,7 @@ ApiResponse ApiClient::send_raw(const ApiRequest& request, std::pmr::memory_reso
       settled.settled = true;
       return settled;
     }
-    if (step.kind == Step::kAnswer) return answer_of(std::move(response), mem);
+    if (step.kind == Step::kAnswer) return answer_of(std::move(response), settings_.token, mem);
     maybe_applied = maybe_applied || may_have_been_applied(response);
     if (step.kind == Step::kUnknown && settled_as_applied(request, step)) {
       ApiResponse settled(mem);

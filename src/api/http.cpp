@@ -14,6 +14,7 @@
 #include <new>
 
 #include "core/error.hpp"
+#include "core/trusted_file.hpp"
 
 namespace dotenv_run {
 
@@ -102,6 +103,7 @@ TransportError classify(CURLcode code, bool too_large) {
     case CURLE_WRITE_ERROR: return too_large ? TransportError::kTooLarge : TransportError::kOther;
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT: return TransportError::kRefused;
+    case CURLE_WEIRD_SERVER_REPLY: return TransportError::kBadAnswer;
     default: return TransportError::kOther;
   }
 }
@@ -114,6 +116,17 @@ struct SlistDeleter {
     curl_slist_free_all(list);
   }
 };
+
+// libcurl's text for a failure, or a fixed one for a proxy failure: a proxy's text repeats the
+// proxy URL, whose password no rule can reliably find ("Unsupported proxy syntax in '<URL>'").
+std::string detail_of(CURLcode code, const char* error_buffer) {
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_PROXY: return "the proxy's host name could not be resolved, or its URL is not valid";
+    case CURLE_PROXY: return "the proxy refused or broke off the connection";
+    default: break;
+  }
+  return redact_credentials(error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code));
+}
 
 long milliseconds(double seconds) { return std::max(1L, static_cast<long>(seconds * 1000)); }
 
@@ -138,11 +151,14 @@ const std::string& system_ca_directory() {
 }
 
 std::string redact_credentials(std::string_view message) {
+  // From "://" to the last '@' before the next URL: a password may hold '/', ' ' or '@'
+  // ("http://user:abc/PASS@host"), so no character can mark where it ends. Too much hidden
+  // is harmless; a password shown is not.
   std::string out(message);
   for (std::size_t scheme = out.find("://"); scheme != std::string::npos; scheme = out.find("://", scheme + 3)) {
     const std::size_t start = scheme + 3;
-    const std::size_t end = out.find_first_of("/ \t'\"", start);
-    const std::size_t at = out.rfind('@', end == std::string::npos ? out.size() : end);
+    const std::size_t next = out.find("://", start);
+    const std::size_t at = out.rfind('@', next == std::string::npos ? std::string::npos : next - 1);
     if (at != std::string::npos && at >= start) out.replace(start, at - start, "***");
   }
   return out;
@@ -195,14 +211,16 @@ HeaderList request_headers(const HttpRequest& request, std::pmr::memory_resource
   return headers;
 }
 
-void set_tls_options(CURL* h, const HttpRequest& request) {
+void set_tls_options(CURL* h, const HttpRequest& request, const std::string& ca_pem) {
   DOTENV_SET(h, CURLOPT_PROTOCOLS_STR, "https");
   DOTENV_SET(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
   DOTENV_SET(h, CURLOPT_FOLLOWLOCATION, 0L);
   DOTENV_SET(h, CURLOPT_SSL_VERIFYPEER, 1L);
   DOTENV_SET(h, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!request.ca_file.empty()) {
-    DOTENV_SET(h, CURLOPT_CAINFO, request.ca_file.c_str());
+    curl_blob blob{const_cast<char*>(ca_pem.data()), ca_pem.size(), CURL_BLOB_COPY};
+    DOTENV_SET(h, CURLOPT_CAINFO, static_cast<const char*>(nullptr));
+    DOTENV_SET(h, CURLOPT_CAINFO_BLOB, &blob);
     DOTENV_SET(h, CURLOPT_CAPATH, static_cast<const char*>(nullptr));
   } else if (!system_ca_directory().empty()) {
     // Loading the whole bundle costs tens of milliseconds per launch; the hashed
@@ -314,13 +332,19 @@ HttpResponse CurlHttpClient::perform(const HttpRequest& request, std::pmr::memor
   char error_buffer[CURL_ERROR_SIZE] = {};
   const HeaderList headers = request_headers(request, body_memory);
 
+  if (!request.ca_file.empty() && request.ca_file != ca_path_) {
+    // A CA bundle is well under a megabyte; the system's is about 200 KiB.
+    ca_pem_ = read_trusted_file(request.ca_file, "CA file", std::size_t{4} << 20);
+    ca_path_ = request.ca_file;
+  }
+
   CURL* h = handle_;
   curl_easy_reset(h);
   // The handle points at our locals (headers, error buffer, transfer state, the body) until
   // reset; reset keeps the connection cache, so a retry can reuse a kept-alive connection.
   const std::unique_ptr<void, void (*)(CURL*)> reset_after(h, curl_easy_reset);
   set_option(h, CURLOPT_URL, "CURLOPT_URL", request.url.c_str());
-  set_tls_options(h, request);
+  set_tls_options(h, request, ca_pem_);
   set_limits(h, request);
   set_method_and_body(h, request);
   set_callbacks(h, request, transfer, headers.get(), error_buffer);
@@ -328,9 +352,17 @@ HttpResponse CurlHttpClient::perform(const HttpRequest& request, std::pmr::memor
   const CURLcode code = curl_easy_perform(h);
 
   response.error = classify(code, transfer.too_large);
+  // libcurl says CURLE_UNSUPPORTED_PROTOCOL both for a URL it refuses (nothing sent) and for
+  // an answer that is not HTTP/1.x or 2 ("HTTP/0.9", a malformed status line): the latter is
+  // the server's fault (69), not the configuration's (78).
+  long request_size = 0;
+  curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);
+  if (code == CURLE_UNSUPPORTED_PROTOCOL && request_size > 0) response.error = TransportError::kBadAnswer;
   response.request_sent = request_may_have_been_sent(h, response.error);
   if (response.error != TransportError::kNone) {
-    response.error_detail = redact_credentials(error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code));
+    response.error_detail = detail_of(code, error_buffer);
+    if (code == CURLE_COULDNT_RESOLVE_PROXY && std::string_view(error_buffer).starts_with("Unsupported proxy syntax"))
+      response.error = TransportError::kProxySyntax;
     return response;
   }
   read_answer(h, response);

@@ -33,7 +33,7 @@ struct HttpRequest {
   // decides where its bytes live. Must stay valid until perform() returns.
   std::string_view body;
   BodyType body_type = BodyType::kNone;
-  std::string ca_file;             // empty: the system store
+  std::string ca_file;             // empty: the system store; read as core/trusted_file.hpp says
   std::string pinned_public_keys;  // "sha256//...;sha256//..." or empty
   std::string user_agent = "dotenv";
   double connect_timeout = 10;
@@ -55,6 +55,8 @@ enum class TransportError {
   kCaFile,        // the CA file or directory could not be used
   kTooLarge,      // the answer passed max_body
   kRefused,       // a URL or protocol libcurl refused (http://, malformed)
+  kBadAnswer,     // the answer was not HTTP (a malformed status line, HTTP/0.9)
+  kProxySyntax,   // the proxy URL (https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY) is not a URL
   kOther,
 };
 
@@ -93,13 +95,17 @@ class CurlHttpClient final : public HttpClient {
 
  private:
   CURL* handle_;
+  // The CA file's text, read once from one checked descriptor and handed to libcurl as a blob:
+  // libcurl opening the path itself would let it be swapped after the check.
+  std::string ca_path_, ca_pem_;
 };
 
 // The CA directory used when no CA file is given: the hashed /etc/ssl/certs when it has
 // hash links (OpenSSL then reads only the issuer it needs), else empty (libcurl's bundle).
 const std::string& system_ca_directory();
 
-// Removes "user:password@" from any URL in a libcurl message (proxy URLs can carry them).
+// Replaces what lies between "://" and the last '@' before the next "://" with "***", in any
+// text that may name a URL with credentials (a proxy URL, an API URL given with them).
 std::string redact_credentials(std::string_view message);
 
 }  // namespace dotenv_run

@@ -11,12 +11,25 @@ namespace dotenv_run {
 
 namespace {
 
-std::string describe_oauth_status(const ApiResponse& response) {
-  const auto [error, description] = oauth_error_fields(response.body);
+// The refresh token or authorization code a token request carries: its value in the form.
+std::string_view form_secret(std::string_view form) {
+  for (std::string_view key : {"refresh_token=", "code="}) {
+    for (std::size_t at = form.find(key); at != std::string_view::npos; at = form.find(key, at + 1)) {
+      if (at != 0 && form[at - 1] != '&') continue;
+      const std::string_view rest = form.substr(at + key.size());
+      return rest.substr(0, rest.find('&'));
+    }
+  }
+  return {};
+}
+
+std::string describe_oauth_status(const ApiResponse& response, std::string_view form_body) {
+  const auto [error, description] = oauth_error_fields(response.body, form_secret(form_body));
   std::string out = std::to_string(response.status);
   if (!error.empty()) out += " " + error;
   if (!description.empty()) out += ": " + description;
-  if (!response.request_id.empty()) out += "; request id " + sanitized(response.request_id);
+  if (!response.request_id.empty())
+    out += "; request id " + sanitized_without(response.request_id, form_secret(form_body));
   return out;
 }
 
@@ -32,7 +45,7 @@ StoredLogin request_tokens(ApiClient& client, std::string_view form_body, std::s
   request.subject.what = "the OAuth token endpoint";
   ApiResponse response = client.send_raw(request, mem);
   if (response.status == 200) return parse_token_answer(response.body, now, mem);
-  const std::string detail = describe_oauth_status(response);
+  const std::string detail = describe_oauth_status(response, form_body);
   if (response.status == 400 || response.status == 401) {
     throw Error(kExitAuth, fmt::format("{} was refused ({}); run dotenv-cloud login", what, detail));
   }

@@ -34,7 +34,7 @@ SecretString form(std::initializer_list<std::pair<std::string_view, std::string_
 
 }  // namespace
 
-std::pair<std::string, std::string> oauth_error_fields(const SecretString& body) {
+std::pair<std::string, std::string> oauth_error_fields(const SecretString& body, std::string_view secret) {
   if (body.empty() || body.size() > 64 * 1024) return {};
   SecretString copy(body, body.get_allocator());
   rapidjson::Document doc;
@@ -43,7 +43,7 @@ std::pair<std::string, std::string> oauth_error_fields(const SecretString& body)
     auto text = [&](const char* name) {
       const auto it = doc.FindMember(name);
       return it != doc.MemberEnd() && it->value.IsString()
-                 ? sanitized(std::string_view(it->value.GetString(), it->value.GetStringLength()))
+                 ? sanitized_without(std::string_view(it->value.GetString(), it->value.GetStringLength()), secret)
                  : std::string();
     };
     out = {text("error"), text("error_description")};

@@ -34,8 +34,10 @@ SecretString refresh_token_form(std::string_view refresh_token, std::pmr::memory
 StoredLogin parse_token_answer(SecretString& body, std::time_t now, std::pmr::memory_resource* mem);
 
 // The "error" and "error_description" (else "message") of an error answer, sanitised; empty
-// strings when absent or when the body is not a JSON object. Parsed from a wiped copy.
-std::pair<std::string, std::string> oauth_error_fields(const SecretString& body);
+// strings when absent or when the body is not a JSON object. Parsed from a wiped copy. Every
+// occurrence of `secret` (the refresh token or code the request carried, which a server may
+// echo) is replaced by "***" first.
+std::pair<std::string, std::string> oauth_error_fields(const SecretString& body, std::string_view secret = {});
 
 // True when an answer is 401 with "error": "token_expired" (docs/api.md section 2): the one
 // answer after which a stored login is refreshed and the request sent again, once.

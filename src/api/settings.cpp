@@ -1,12 +1,6 @@
 // Where each setting comes from, in order: flags, environment, credentials, project file, user config.
 #include "api/settings.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -14,9 +8,10 @@
 #include "api/credentials.hpp"
 #include "api/http.hpp"
 #include "core/error.hpp"
-#include "core/fd.hpp"
 #include "core/json.hpp"
 #include "core/secret_file.hpp"
+#include "core/text.hpp"
+#include "core/trusted_file.hpp"
 
 namespace dotenv_run {
 
@@ -30,48 +25,13 @@ struct FileSettings {
   std::optional<std::string> org, project, target, environment, api_url, ca_file;
 };
 
-// A settings file names where the token is sent (api_url) and whom to trust (ca_file), so
-// one that another user could have written is refused, as git refuses such a repository.
-// Checked through the descriptor it is read from: a check by path, then an open, would let
-// the path be pointed at another file in between.
-void check_owner(const fs::path& path, const struct stat& st) {
-  if (st.st_uid != ::geteuid() && st.st_uid != 0) {
-    throw Error(kExitConfig, fmt::format("{}: owned by uid {}, not by you or root; refused, since it could send "
-                                         "the token elsewhere",
-                                         path.string(), st.st_uid));
-  }
-  if ((st.st_mode & 022) != 0) {
-    throw Error(kExitConfig, fmt::format("{}: group or others may write it (mode {:04o}); refused, since it could "
-                                         "send the token elsewhere",
-                                         path.string(), st.st_mode & 07777));
-  }
-}
-
-// The text of a settings file, opened once and checked as opened.
-std::string read_checked_file(const fs::path& path) {
+std::optional<FileSettings> read_settings_file(const fs::path& path) {
+  // It names where the token is sent (api_url) and whom to trust (ca_file): one that another
+  // user could have written, or swapped, is refused (core/trusted_file.hpp).
   constexpr std::size_t kMaxSettingsFile = 1024 * 1024;
-  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  struct stat st {};
-  if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
-    throw Error(kExitConfig, fmt::format("{}: cannot be read", path.string()));
-  check_owner(path, st);
-  if (static_cast<std::size_t>(st.st_size) > kMaxSettingsFile)
-    throw Error(kExitConfig, fmt::format("{}: larger than 1 MiB", path.string()));
-  std::string body;
-  char chunk[16384];
-  while (true) {
-    const ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Error(kExitConfig, fmt::format("{}: cannot be read", path.string()));
-    if (n == 0) break;
-    body.append(chunk, static_cast<std::size_t>(n));
-    if (body.size() > kMaxSettingsFile) throw Error(kExitConfig, fmt::format("{}: larger than 1 MiB", path.string()));
-  }
-  return body;
-}
-
-FileSettings read_settings_file(const fs::path& path) {
-  std::string body = read_checked_file(path);
+  std::optional<std::string> text = read_trusted_file_if_present(path, "", kMaxSettingsFile);
+  if (!text) return std::nullopt;
+  std::string& body = *text;
   if (auto problem = prescan_json(body, JsonLimits{})) {
     throw Error(kExitConfig, fmt::format("{}: not valid JSON: {}", path.string(), *problem));
   }
@@ -102,13 +62,14 @@ FileSettings read_settings_file(const fs::path& path) {
     else if (name == "token" || name == "key" || name.find("secret") != std::string::npos) {
       throw Error(kExitConfig, fmt::format("{}: \"{}\" must not be in this file: it never holds a secret; "
                                            "use DOTENV_CLOUD_TOKEN_FILE or a systemd credential",
-                                           out.path, name));
+                                           out.path, sanitized(name)));
     } else {
       throw Error(kExitConfig, fmt::format("{}: unknown setting \"{}\" (known: org, project, target, environment, "
                                            "api_url, ca_file)",
-                                           out.path, name));
+                                           out.path, sanitized(name)));
     }
-    if (!member.value.IsString()) throw Error(kExitConfig, fmt::format("{}: \"{}\" must be a string", out.path, name));
+    if (!member.value.IsString())
+      throw Error(kExitConfig, fmt::format("{}: \"{}\" must be a string", out.path, sanitized(name)));
     *field = std::string(member.value.GetString(), member.value.GetStringLength());
   }
   // A relative CA file is relative to the file that names it, not to wherever the launch runs.
@@ -119,10 +80,8 @@ FileSettings read_settings_file(const fs::path& path) {
 }
 
 std::optional<FileSettings> find_project_file(const fs::path& cwd) {
-  std::error_code ec;
   for (fs::path dir = cwd; !dir.empty(); dir = dir.parent_path()) {
-    fs::path candidate = dir / kProjectFileName;
-    if (fs::is_regular_file(candidate, ec)) return read_settings_file(candidate);
+    if (auto found = read_settings_file(dir / kProjectFileName)) return found;
     if (dir == dir.parent_path()) break;
   }
   return std::nullopt;
@@ -137,10 +96,7 @@ std::optional<FileSettings> find_user_config(const Lookup& env) {
   } else {
     return std::nullopt;  // systemd units often run with HOME unset: no user config then
   }
-  fs::path path = base / "dotenv-cloud" / "config.json";
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) return std::nullopt;
-  return read_settings_file(path);
+  return read_settings_file(base / "dotenv-cloud" / "config.json");
 }
 
 // Picks the first source that has a value: flag, environment, project file, user config.
@@ -254,7 +210,8 @@ std::optional<std::string> systemd_credential_path(const Lookup& env, std::strin
 std::vector<std::string> describe_settings(const Settings& s) {
   std::vector<std::string> lines;
   auto add = [&](std::string_view name, const std::optional<Setting>& setting) {
-    if (setting) lines.push_back(fmt::format("{} = {} (from {})", name, setting->value, setting->source));
+    if (setting)
+      lines.push_back(fmt::format("{} = {} (from {})", name, sanitized(setting->value), sanitized(setting->source)));
   };
   add("org", s.org);
   add("project", s.project);
@@ -262,11 +219,12 @@ std::vector<std::string> describe_settings(const Settings& s) {
   add("environment", s.environment);
   // The URL is checked (no user:password) only when the request is built; -v comes first.
   if (s.from_cloud()) {
-    lines.push_back(fmt::format("api url = {} (from {})", redact_credentials(s.api_url.value), s.api_url.source));
+    lines.push_back(fmt::format("api url = {} (from {})", sanitized(redact_credentials(s.api_url.value)),
+                                sanitized(s.api_url.source)));
   }
   add("ca file", s.ca_file);
-  if (s.token) lines.push_back(fmt::format("token from {}", s.token->source));
-  if (s.key) lines.push_back(fmt::format("project key from {}", s.key->source));
+  if (s.token) lines.push_back(fmt::format("token from {}", sanitized(s.token->source)));
+  if (s.key) lines.push_back(fmt::format("project key from {}", sanitized(s.key->source)));
   return lines;
 }
 

@@ -50,6 +50,11 @@ SecretString read_secret_file(const std::string& path, std::string_view what, st
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw file_error(what, path, std::strerror(errno));
   if (!S_ISREG(st.st_mode)) throw file_error(what, path, "is not a regular file");
+  // Another user's file could hold their token, so the secrets would go to them (or their key
+  // would decrypt what they chose); root reads anyone's file, so only root's is taken then.
+  if (st.st_uid != ::geteuid() && st.st_uid != 0) {
+    throw file_error(what, path, fmt::format("owned by uid {}, not by you or root; refused", st.st_uid));
+  }
   if ((st.st_mode & 077) != 0) {
     throw file_error(what, path,
                      fmt::format("group or others have access (mode {:04o}); run chmod 600", st.st_mode & 07777));

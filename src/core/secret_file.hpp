@@ -10,8 +10,8 @@
 namespace dotenv_run {
 
 // Reads FILE as one secret line. Refused with Error(kExitConfig) naming `what` and the
-// path: a symlink, not a regular file, group or others have any access, empty, over
-// 64 KiB, or a control character inside. One trailing "\n" or "\r\n" is trimmed.
+// path: a symlink, not a regular file, owned by a user other than you or root, group or
+// others have any access, empty, over 64 KiB, or a control character inside. One trailing "\n" or "\r\n" is trimmed.
 SecretString read_secret_file(const std::string& path, std::string_view what, std::pmr::memory_resource* mem);
 
 // Checks a secret taken from an environment variable the same way (not empty, one

@@ -3,6 +3,8 @@
 
 #include <cstddef>
 
+#include <fmt/format.h>
+
 namespace dotenv_run {
 
 namespace {
@@ -46,25 +48,42 @@ bool is_bidi_control(char32_t cp) {
 }  // namespace
 
 std::string sanitized(std::string_view text) {
+  constexpr std::size_t kMaxBytes = 200;
   std::string out;
   while (!text.empty()) {
     char32_t cp = 0;
     const std::size_t length = utf8_sequence(text, cp);
+    std::string piece;
     if (length == 0) {
-      out += '?';  // not UTF-8: a lone byte a terminal could read as a C1 control
+      // Not UTF-8: a lone byte a terminal could read as a C1 control.
+      piece = fmt::format("\\x{:02x}", static_cast<unsigned char>(text[0]));
       text.remove_prefix(1);
-      continue;
+    } else {
+      if (cp < 0x80 && is_control(cp))
+        piece = fmt::format("\\x{:02x}", static_cast<unsigned>(cp));
+      else if (is_control(cp) || is_bidi_control(cp))
+        piece = fmt::format("\\u{:04x}", static_cast<unsigned>(cp));
+      else
+        piece = text.substr(0, length);
+      text.remove_prefix(length);
     }
-    if (!is_control(cp) && !is_bidi_control(cp)) out.append(text.substr(0, length));
-    text.remove_prefix(length);
-  }
-  if (out.size() > 200) {
-    std::size_t cut = 200;
-    // Do not leave half a UTF-8 sequence at the end.
-    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
-    out.resize(cut);
+    // Whole characters and whole escapes only.
+    if (out.size() + piece.size() > kMaxBytes) break;
+    out += piece;
   }
   return out;
+}
+
+std::string sanitized_without(std::string_view text, std::string_view secret) {
+  if (secret.empty()) return sanitized(text);
+  std::string scrubbed;
+  for (std::size_t at = text.find(secret); at != std::string_view::npos; at = text.find(secret)) {
+    scrubbed.append(text.substr(0, at));
+    scrubbed += "***";
+    text.remove_prefix(at + secret.size());
+  }
+  scrubbed.append(text);
+  return sanitized(scrubbed);
 }
 
 }  // namespace dotenv_run

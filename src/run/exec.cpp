@@ -28,7 +28,27 @@ std::vector<std::string> command_candidates(std::string_view program, std::strin
   return out;
 }
 
+namespace {
+
+// A file the kernel cannot run (ENOEXEC: no "#!" line) is run by /bin/sh, as execvp(3) and
+// env(1) do. Returns the errno of that attempt.
+int exec_with_shell(const std::string& file, const std::vector<std::string>& argv, char* const* envp) {
+  std::vector<char*> args;
+  args.reserve(argv.size() + 2);
+  args.push_back(const_cast<char*>("/bin/sh"));
+  args.push_back(const_cast<char*>(file.c_str()));
+  for (std::size_t i = 1; i < argv.size(); ++i) args.push_back(const_cast<char*>(argv[i].c_str()));
+  args.push_back(nullptr);
+  ::execve("/bin/sh", args.data(), envp);
+  return errno;
+}
+
+}  // namespace
+
 void exec_command(const std::vector<std::string>& argv, ChildEnvironment& env) {
+  // An empty name is no command (env(1) says "No such file or directory" and exits 127); a
+  // PATH search would try each directory itself and fail with EACCES (126).
+  if (argv.empty() || argv[0].empty()) throw Error(kExitNotFound, "cannot run \"\": command not found");
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -50,6 +70,7 @@ void exec_command(const std::vector<std::string>& argv, ChildEnvironment& env) {
   for (const std::string& candidate : command_candidates(argv[0], path)) {
     ::execve(candidate.c_str(), args.data(), env.envp());
     int err = errno;
+    if (err == ENOEXEC) err = exec_with_shell(candidate, argv, env.envp());
     if (err == E2BIG) throw Error(kExitDataError, "the command's arguments and environment are too large to exec");
     if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG || err == ELOOP) continue;
     if (exists_error == 0) exists_error = err;

@@ -5,8 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -22,27 +24,40 @@ constexpr std::size_t kMaxEnvFile = 64 * 1024 * 1024;
 }  // namespace
 
 SecretString read_env_file(const std::string& path, std::pmr::memory_resource* mem) {
+  auto failed = [&](int err) { return Error(kExitConfig, fmt::format("--env-file {}: {}", path, std::strerror(err))); };
+  auto too_large = [&] { return Error(kExitConfig, fmt::format("--env-file {}: larger than 64 MiB", path)); };
   const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (!fd) throw Error(kExitConfig, fmt::format("--env-file {}: {}", path, std::strerror(errno)));
-  SecretString text(mem);
-  text.reserve(sizeof(char[16384]));  // never in the string object's own small buffer
-  char chunk[16384];
+  if (!fd) throw failed(errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) throw failed(errno);
+  const bool regular = S_ISREG(st.st_mode);
+  if (regular && static_cast<std::size_t>(st.st_size) > kMaxEnvFile) throw too_large();
+  // Read into chunks of memory of their own, freed (and wiped) once copied: `mem` never frees,
+  // so one string grown in it kept every outgrown buffer (a pipe or /dev/zero reached 276 MB
+  // before the limit). A regular file is one chunk of its size; reading stops one byte past the
+  // limit, so no more than the limit is ever held.
+  SecureResource scratch;
+  std::pmr::vector<SecretString> chunks(&scratch);
+  const std::size_t chunk_size = regular ? static_cast<std::size_t>(st.st_size) + 1 : std::size_t{1} << 20;
+  std::size_t total = 0, filled = 0;
   while (true) {
-    ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
+    if (chunks.empty() || filled == chunks.back().size()) {
+      chunks.emplace_back(std::min(chunk_size, kMaxEnvFile + 1 - total), '\0');
+      filled = 0;
+    }
+    SecretString& chunk = chunks.back();
+    const ssize_t n = ::read(fd.get(), chunk.data() + filled, chunk.size() - filled);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      wipe(chunk, sizeof chunk);
-      throw Error(kExitConfig, fmt::format("--env-file {}: {}", path, std::strerror(err)));
-    }
+    if (n < 0) throw failed(errno);
     if (n == 0) break;
-    text.append(chunk, static_cast<std::size_t>(n));
-    if (text.size() > kMaxEnvFile) {
-      wipe(chunk, sizeof chunk);
-      throw Error(kExitConfig, fmt::format("--env-file {}: larger than 64 MiB", path));
-    }
+    filled += static_cast<std::size_t>(n);
+    total += static_cast<std::size_t>(n);
+    if (total > kMaxEnvFile) throw too_large();
   }
-  wipe(chunk, sizeof chunk);
+  SecretString text(mem);
+  text.reserve(std::max(total, std::size_t{32}));  // never in the string object's own small buffer
+  for (std::size_t i = 0; i < chunks.size(); ++i)
+    text.append(chunks[i].data(), i + 1 == chunks.size() ? filled : chunks[i].size());
   return text;
 }
 

@@ -81,6 +81,36 @@ class Offline(unittest.TestCase):
         self.assertEqual(r.returncode, 126)
         self.assertIn(b"Permission denied", r.stderr)
 
+    def test_an_empty_command_exits_127_as_env_does(self):
+        envfile = self.tmp.file("a.env", "A=1\n")
+        r = run(["--env-file", envfile, ""])
+        self.assertEqual(r.returncode, 127)
+        self.assertEqual(r.stderr, b'dotenv-run: error: cannot run "": command not found\n')
+
+    def test_a_script_without_a_shebang_is_run_by_bin_sh_as_execvp_does(self):
+        envfile = self.tmp.file("a.env", "GREETING=hello\n")
+        script = self.tmp.file("plain", 'echo "$GREETING from $0 with $1"\n', mode=0o755)
+        r = run(["--env-file", envfile, script, "arg"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, f"hello from {script} with arg\n".encode())
+
+    def test_an_endless_env_file_is_refused_at_the_limit_without_holding_more(self):
+        # /dev/zero has no size: reading stops one byte past 64 MiB. A string grown by doubling in memory that is
+        # never freed held about 276 MB before refusing it.
+        code = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output=True); "
+                "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+                "sys.stdout.write(r.stderr.decode())")
+        out = subprocess.run([sys.executable, "-c", code, BINARY, "--env-file", "/dev/zero", "--", "true"],
+                             capture_output=True, text=True).stdout
+        first, _, stderr = out.partition("\n")
+        returncode, peak_kib = map(int, first.split())
+        self.assertEqual(returncode, 78)
+        self.assertEqual(stderr, "dotenv-run: error: --env-file /dev/zero: larger than 64 MiB\n")
+        with open(BINARY, "rb") as f:
+            if b"__asan_init" not in f.read():  # a sanitizer's own bookkeeping adds its own
+                self.assertLess(peak_kib, 100 * 1024)
+        print(f"\n  --env-file /dev/zero: peak RSS {peak_kib} KiB", file=sys.stderr)
+
     def test_the_command_is_found_in_the_path_of_the_secrets(self):
         bindir = os.path.join(self.tmp.dir.name, "bin")
         os.mkdir(bindir)

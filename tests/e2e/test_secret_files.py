@@ -206,10 +206,11 @@ class SecretFiles(CloudTest):
             if b"__asan_init" in f.read():
                 # UBSan's vptr check opens a pipe to test memory, and at the limit it cannot: it reports a false error.
                 self.skipTest("a sanitizer runtime needs descriptors of its own under the open-files limit")
-        env_file = self.file("two.env", "PW=pw-s3cr3t\nOTHER=other-s3cr3t\n")
-        # Room for stdin, stdout, stderr and one more descriptor: the second memfd cannot be made.
-        r = self.launch(("--env-file", env_file, "--as-file", "PW", "--env-as-file", "DOTENV"),
-                        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (4, 4)))
+        env_file = self.file("three.env", "PW=pw-s3cr3t\nOTHER=other-s3cr3t\nLAST=last-s3cr3t\n")
+        # Room for stdin, stdout, stderr and two more descriptors (reading a settings file needs both: its
+        # directory and the file): the third memfd cannot be made.
+        r = self.launch(("--env-file", env_file, "--as-file", "PW,OTHER", "--env-as-file", "DOTENV"),
+                        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (5, 5)))
         self.assert_refused(r, 70, "cannot make the secret file for DOTENV: memfd_create: Too many open files")
 
     def test_no_file_is_created_or_written_during_a_whole_launch(self):

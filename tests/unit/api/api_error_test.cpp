@@ -37,7 +37,7 @@ TEST_CASE("the error fields are read from a JSON error body, sanitised; the fiel
   const ErrorFields f = error_fields(
       l.response(422, R"({"message": "Bad\u001b[31m.", "error": "validation_failed", "required_ability": "x:y",)"
                       R"( "errors": {"levels.0.blob": ["the value dcv1:2:SECRET is bad"], "slug": ["no"]}})"));
-  CHECK(f.message == "Bad[31m.");
+  CHECK(f.message == "Bad\\x1b[31m.");
   CHECK(f.error == "validation_failed");
   CHECK(f.required_ability == "x:y");
   CHECK(f.first_field == "levels.0.blob");
@@ -98,4 +98,35 @@ TEST_CASE("the resolve call's lines: 404 names the level, 409 and 422 are config
         "78 the API answered 422 validation_failed: y");
   CHECK(line(401, "") == "77 the API refused the token from --token-file /run/tok (401)");
   CHECK(line(500, "") == "69 the API answered 500, not 200");
+}
+
+TEST_CASE("a server that echoes the Authorization header never gets the token printed") {
+  Lines l;
+  const std::string token = "dcs_unitEchoedToken0000000000000007";
+  l.settings.token.assign(token);
+  const std::string echo = R"({"message": "bad header Authorization: Bearer )" + token + R"(", "error": ")" + token +
+                           R"(", "required_ability": ")" + token + R"(",)" + R"( "errors": {")" + token +
+                           R"(": ["x"]}})";
+  for (long status : {401L, 403L, 404L, 409L, 422L, 400L, 500L, 503L}) {
+    CAPTURE(status);
+    HttpResponse r = l.response(status, echo, "req " + token);
+    const std::string line = api_error(r, l.settings, "project api").what();
+    CHECK(line.find(token) == std::string::npos);
+    CHECK(line.find("Bearer ***") != std::string::npos);
+    CHECK(describe_status(r, error_fields(r, l.settings.token)).find(token) == std::string::npos);
+  }
+}
+
+TEST_CASE("an answer that is not HTTP exits 69, a proxy URL that is not a URL exits 78") {
+  Lines l;
+  HttpResponse r(l.arena.resource());
+  r.error = TransportError::kBadAnswer;
+  r.error_detail = "Unsupported HTTP version in response";
+  CHECK(transport_error(r, l.settings).code() == kExitUnavailable);
+  CHECK(std::string(transport_error(r, l.settings).what()) ==
+        "the API's answer is not HTTP: Unsupported HTTP version in response");
+  CHECK_FALSE(retryable(TransportError::kBadAnswer));
+  r.error = TransportError::kProxySyntax;
+  CHECK(transport_error(r, l.settings).code() == kExitConfig);
+  CHECK_FALSE(retryable(TransportError::kProxySyntax));
 }

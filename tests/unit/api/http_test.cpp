@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -192,16 +193,36 @@ TEST_CASE("an unknown host is a DNS error") {
   CHECK_FALSE(r.request_sent);
 }
 
-TEST_CASE("a CA file that does not exist is a CA error") {
+TEST_CASE("a CA file that does not exist is refused with exit 78 before any connection") {
   Listener listener;
   SecretArena arena;
   CurlHttpClient client;
   HttpRequest request = request_to("https://127.0.0.1:" + std::to_string(listener.port) + "/");
   request.ca_file = "/nonexistent/ca.pem";
+  try {
+    client.perform(request, arena.resource());
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.code() == kExitConfig);
+    CHECK(std::string(e.what()) == "CA file /nonexistent/ca.pem: No such file or directory");
+  }
+}
+
+TEST_CASE("a CA file that is not PEM is a CA error") {
+  Listener listener;
+  SecretArena arena;
+  CurlHttpClient client;
+  char path[] = "/tmp/dotenv-run-test-ca-XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  REQUIRE(write(fd, "not a certificate\n", 18) == 18);
+  close(fd);
+  HttpRequest request = request_to("https://127.0.0.1:" + std::to_string(listener.port) + "/");
+  request.ca_file = path;
   request.connect_timeout = 0.5;
   request.total_timeout = 0.5;
   const HttpResponse r = client.perform(request, arena.resource());
-  // OpenSSL reads the CA file once the TCP connection is up, before the handshake.
+  std::remove(path);
   CHECK(r.error == TransportError::kCaFile);
 }
 
@@ -216,6 +237,12 @@ TEST_CASE("credentials in a proxy URL are redacted from libcurl's messages") {
         "Failed to connect to http://***@proxy.example:3128/ x");
   CHECK(redact_credentials("Could not resolve proxy: proxy.example") == "Could not resolve proxy: proxy.example");
   CHECK(redact_credentials("a://b@c and https://u:p@h") == "a://***@c and https://***@h");
+  // A password with '/', a space or '@' in it: everything up to the last '@' goes.
+  CHECK(redact_credentials("Unsupported proxy syntax in 'http://user:abc/PASS@host:3128'") ==
+        "Unsupported proxy syntax in 'http://***@host:3128'");
+  CHECK(redact_credentials("http://user:two words@host") == "http://***@host");
+  CHECK(redact_credentials("https://u:p@ss@w@rd@host/x") == "https://***@host/x");
+  CHECK(redact_credentials("https://u:a/b@h1 then http://v:c d@h2/") == "https://***@h1 then http://***@h2/");
 }
 
 namespace {
@@ -385,4 +412,46 @@ TEST_CASE("a short answer is kept in the given memory, not in the response objec
   REQUIRE(std::string_view(r.body) == "{\"v\":\"s3cret\"}");
   const char* object = reinterpret_cast<const char*>(&r);
   CHECK_FALSE((r.body.data() >= object && r.body.data() < object + sizeof r));
+}
+
+TEST_CASE("the CA file is read from the descriptor that was checked, not opened again by libcurl") {
+  testing::TlsServer server(kCreated);
+  SecretArena arena;
+  CurlHttpClient client;
+  // Checked and read once; the name then points at another file, which libcurl never sees.
+  HttpRequest request = request_with(server, Method::kGet, {}, BodyType::kNone);
+  CHECK(client.perform(request, arena.resource()).status == 201);
+  const std::string moved = server.ca_file() + ".moved";
+  REQUIRE(std::rename(server.ca_file().c_str(), moved.c_str()) == 0);
+  REQUIRE(symlink("/nonexistent", server.ca_file().c_str()) == 0);
+  testing::TlsServer again(kCreated);
+  HttpRequest second = request_with(again, Method::kGet, {}, BodyType::kNone);
+  second.ca_file = request.ca_file;
+  CHECK(client.perform(second, arena.resource()).error == TransportError::kTlsVerify);
+  std::remove(server.ca_file().c_str());
+  REQUIRE(std::rename(moved.c_str(), server.ca_file().c_str()) == 0);
+}
+
+TEST_CASE("a proxy URL that is not a URL is a proxy syntax error, never retried, its password never shown") {
+  testing::TlsServer server(kCreated);
+  SecretArena arena;
+  CurlHttpClient client;
+  ::setenv("https_proxy", "http://user:abc/PASS@127.0.0.1:3128", 1);
+  const HttpResponse r = client.perform(request_with(server, Method::kGet, {}, BodyType::kNone), arena.resource());
+  ::unsetenv("https_proxy");
+  CHECK(r.error == TransportError::kProxySyntax);
+  CHECK_FALSE(r.request_sent);
+  CHECK(r.error_detail.find("PASS") == std::string::npos);
+}
+
+TEST_CASE("an answer whose status line is not HTTP is a bad answer, not a refused URL") {
+  SecretArena arena;
+  CurlHttpClient client;
+  for (const char* reply : {"garbage\r\n\r\n", "HTTP/1.1 abc OK\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n"}) {
+    CAPTURE(reply);
+    testing::TlsServer server(reply);
+    const HttpResponse r = client.perform(request_with(server, Method::kGet, {}, BodyType::kNone), arena.resource());
+    CHECK(r.error == TransportError::kBadAnswer);
+    CHECK(r.request_sent);
+  }
 }

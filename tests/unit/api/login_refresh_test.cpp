@@ -91,6 +91,15 @@ TEST_CASE("a refused refresh says to log in again, with 77, and leaves the store
   CHECK(f.settings.token->value == "old-access");
 }
 
+TEST_CASE("a token endpoint that echoes the refresh token never gets it printed") {
+  Fixture f;
+  f.http.script = {::testing::answer(
+      401, R"({"error":"invalid_grant old-refresh","error_description":"refresh_token=old-refresh is bad"})")};
+  CHECK(dotenv_run::testing::error_of(kExitAuth, [&] { f.refresh(); }) ==
+        "the refresh of the stored login for https://api.example.test was refused (401 invalid_grant ***: "
+        "refresh_token=*** is bad); run dotenv-cloud login");
+}
+
 TEST_CASE("a login removed meanwhile cannot be refreshed") {
   Fixture f;
   CredentialStore(f.file).forget(kUrl, f.mem());

@@ -302,3 +302,26 @@ TEST_CASE("a stored login for another API URL is not sent to this one") {
   f.env["DOTENV_CLOUD_API_URL"] = "https://other.example/";
   CHECK(f.resolve(cloud_options()).token->value == "stored-access");
 }
+
+TEST_CASE("a setting's name from a project file is printed with its control characters escaped") {
+  Fixture f;
+  fs::path p = f.root / "app" / ".dotenv-cloud.json";
+  f.write(p, R"({"x\u001b]0;title\u0007\u202e": "api"})");
+  CHECK(f.error(Options{}) == p.string() +
+                                  ": unknown setting \"x\\x1b]0;title\\x07\\u202e\" (known: org, project, target, "
+                                  "environment, api_url, ca_file)");
+}
+
+TEST_CASE("a project file in a directory another user owns, or group or others may write, is refused") {
+  Fixture f;
+  fs::path p = f.root / "app" / ".dotenv-cloud.json";
+  f.write(p, R"({"project": "api"})");
+  ::chmod((f.root / "app").c_str(), 0775);
+  CHECK(f.error(Options{}) == p.string() +
+                                  ": group or others may write its directory (mode 0775); refused, since another user "
+                                  "could replace the file");
+  ::chmod((f.root / "app").c_str(), 0755);
+  fs::path link = f.root / "app" / "sub" / ".dotenv-cloud.json";
+  fs::create_symlink(p, link);
+  CHECK(f.error(Options{}) == link.string() + ": is a symbolic link; refused, name the file itself");
+}

@@ -109,7 +109,7 @@ TEST_CASE("an error in the callback with the right state ends the wait with that
   browser.join();
   CHECK(result.code.empty());
   CHECK(result.error == "access_denied");
-  CHECK(result.error_description == "No suchuser.");
+  CHECK(result.error_description == "No such\\x0auser.");
   CHECK(status_line(answer) == "HTTP/1.1 200 OK");
 }
 

@@ -79,3 +79,11 @@ TEST_CASE("a token with a line break inside is refused without echoing it") {
 TEST_CASE("a missing token file names the file") {
   CHECK(refusal("/nonexistent/token") == "API token file /nonexistent/token: No such file or directory");
 }
+
+TEST_CASE("a token file owned by another user is refused, also when running as root") {
+  if (::geteuid() != 0) return;  // only root can give a file away (and only root could read it)
+  TempDir dir;
+  std::string p = dir.write("t", "tok\n", 0600);
+  REQUIRE(::chown(p.c_str(), 65534, 65534) == 0);
+  CHECK(refusal(p) == "API token file " + p + ": owned by uid 65534, not by you or root; refused");
+}
