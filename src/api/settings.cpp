@@ -24,12 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The non-secret settings a project file or the user config may hold.
-struct FileSettings {
-  std::string path;
-  std::optional<std::string> org, project, target, environment, api_url, ca_file;
-};
-
 // A settings file names where the token is sent (api_url) and whom to trust (ca_file), so
 // one that another user could have written is refused, as git refuses such a repository.
 // Checked through the descriptor it is read from: a check by path, then an open, would let
@@ -70,8 +64,9 @@ std::string read_checked_file(const fs::path& path) {
   return body;
 }
 
-FileSettings read_settings_file(const fs::path& path) {
-  std::string body = read_checked_file(path);
+}  // namespace
+
+FileSettings parse_settings_file(const std::string& body, const fs::path& path) {
   if (auto problem = prescan_json(body, JsonLimits{})) {
     throw Error(kExitConfig, fmt::format("{}: not valid JSON: {}", path.string(), *problem));
   }
@@ -117,6 +112,10 @@ FileSettings read_settings_file(const fs::path& path) {
   }
   return out;
 }
+
+namespace {
+
+FileSettings read_settings_file(const fs::path& path) { return parse_settings_file(read_checked_file(path), path); }
 
 std::optional<FileSettings> find_project_file(const fs::path& cwd) {
   std::error_code ec;
