@@ -17,6 +17,7 @@
 #include "core/fd.hpp"
 #include "core/json.hpp"
 #include "core/secret_file.hpp"
+#include "core/text.hpp"
 
 namespace dotenv_run {
 
@@ -80,6 +81,7 @@ FileSettings parse_settings_file(const std::string& body, const fs::path& path) 
   FileSettings out;
   out.path = path.string();
   for (auto& member : doc.GetObject()) {
+    // Matched as written, printed only sanitised: it is the file's text (found by fuzz/fuzz_config).
     std::string name(member.name.GetString(), member.name.GetStringLength());
     std::optional<std::string>* field = nullptr;
     if (name == "org")
@@ -97,11 +99,11 @@ FileSettings parse_settings_file(const std::string& body, const fs::path& path) 
     else if (name == "token" || name == "key" || name.find("secret") != std::string::npos) {
       throw Error(kExitConfig, fmt::format("{}: \"{}\" must not be in this file: it never holds a secret; "
                                            "use DOTENV_CLOUD_TOKEN_FILE or a systemd credential",
-                                           out.path, name));
+                                           out.path, sanitized(name)));
     } else {
       throw Error(kExitConfig, fmt::format("{}: unknown setting \"{}\" (known: org, project, target, environment, "
                                            "api_url, ca_file)",
-                                           out.path, name));
+                                           out.path, sanitized(name)));
     }
     if (!member.value.IsString()) throw Error(kExitConfig, fmt::format("{}: \"{}\" must be a string", out.path, name));
     *field = std::string(member.value.GetString(), member.value.GetStringLength());
