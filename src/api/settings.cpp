@@ -17,21 +17,7 @@ namespace dotenv_run {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// The non-secret settings a project file or the user config may hold.
-struct FileSettings {
-  std::string path;
-  std::optional<std::string> org, project, target, environment, api_url, ca_file;
-};
-
-std::optional<FileSettings> read_settings_file(const fs::path& path) {
-  // It names where the token is sent (api_url) and whom to trust (ca_file): one that another
-  // user could have written, or swapped, is refused (core/trusted_file.hpp).
-  constexpr std::size_t kMaxSettingsFile = 1024 * 1024;
-  std::optional<std::string> text = read_trusted_file_if_present(path, "", kMaxSettingsFile);
-  if (!text) return std::nullopt;
-  std::string& body = *text;
+FileSettings parse_settings_file(const std::string& body, const fs::path& path) {
   if (auto problem = prescan_json(body, JsonLimits{})) {
     throw Error(kExitConfig, fmt::format("{}: not valid JSON: {}", path.string(), *problem));
   }
@@ -45,6 +31,7 @@ std::optional<FileSettings> read_settings_file(const fs::path& path) {
   FileSettings out;
   out.path = path.string();
   for (auto& member : doc.GetObject()) {
+    // Matched as written, printed only sanitised: it is the file's text (found by fuzz/fuzz_config).
     std::string name(member.name.GetString(), member.name.GetStringLength());
     std::optional<std::string>* field = nullptr;
     if (name == "org")
@@ -77,6 +64,17 @@ std::optional<FileSettings> read_settings_file(const fs::path& path) {
     out.ca_file = (path.parent_path() / *out.ca_file).lexically_normal().string();
   }
   return out;
+}
+
+namespace {
+
+// It names where the token is sent (api_url) and whom to trust (ca_file): one that another
+// user could have written, or swapped, is refused (core/trusted_file.hpp).
+std::optional<FileSettings> read_settings_file(const fs::path& path) {
+  constexpr std::size_t kMaxSettingsFile = 1024 * 1024;
+  std::optional<std::string> text = read_trusted_file_if_present(path, "", kMaxSettingsFile);
+  if (!text) return std::nullopt;
+  return parse_settings_file(*text, path);
 }
 
 std::optional<FileSettings> find_project_file(const fs::path& cwd) {

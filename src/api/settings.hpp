@@ -79,6 +79,18 @@ struct Settings {
   bool from_cloud() const { return project.has_value(); }
 };
 
+// The non-secret settings a project file or the user config may hold.
+struct FileSettings {
+  std::string path;
+  std::optional<std::string> org, project, target, environment, api_url, ca_file;
+};
+
+// The settings in the JSON text `body` of the file at `path` (named in errors; a relative
+// ca_file is made relative to its folder). Reads nothing from disk: the caller opened and
+// checked the file. Throws Error(kExitConfig) for text that is not a JSON object of known
+// string settings.
+FileSettings parse_settings_file(const std::string& body, const std::filesystem::path& path);
+
 // Resolves the settings that are not secret. `program` ("dotenv-run") names the user agent.
 // Throws Error(kExitConfig) for a wrong setting (a target without a project, an environment
 // without a target, a settings file another user could have written), naming it and its source.

@@ -6,6 +6,8 @@
 
 #include <cctype>
 
+#include "core/text.hpp"
+
 namespace dotenv_run {
 
 namespace {
@@ -61,6 +63,12 @@ std::optional<std::string> parse_json_in_place(char* buffer, std::size_t size, r
   if (auto problem = prescan_json(std::string_view(buffer, size), limits)) return problem;
   // ParseInsitu stops at the first NUL; a NUL inside the answer would silently cut it short.
   if (std::string_view(buffer, size).find('\0') != std::string_view::npos) return std::string("a NUL byte in the text");
+  // RapidJSON 1.1.0 validates a UTF-8 sequence by taking as many bytes as its first byte
+  // announces, without looking for the end: a text ending in a cut sequence made it read past
+  // the NUL, off the end of the buffer (found by fuzz/fuzz_resolve_answer). Text that is not
+  // UTF-8 could never parse, so it is refused before RapidJSON sees it.
+  if (const std::size_t valid = utf8_valid_prefix(std::string_view(buffer, size)); valid != size)
+    return fmt::format("invalid UTF-8 at byte {}", valid);
   constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
   doc.ParseInsitu<kFlags>(buffer);
   if (doc.HasParseError()) {

@@ -86,4 +86,19 @@ std::string sanitized_without(std::string_view text, std::string_view secret) {
   return sanitized(scrubbed);
 }
 
+std::size_t utf8_valid_prefix(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    char32_t cp = 0;
+    const std::size_t length = utf8_sequence(text.substr(i), cp);
+    if (length == 0) break;
+    i += length;
+  }
+  return i;
+}
+
 }  // namespace dotenv_run

@@ -1,6 +1,7 @@
 // Text from a server, a file or the environment, made safe to print on a terminal.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -14,5 +15,8 @@ std::string sanitized(std::string_view text);
 // sanitized(), after every occurrence of `secret` (the token a server or middlebox may echo
 // back, as in "Bearer <token>") was replaced by "***". An empty `secret` removes nothing.
 std::string sanitized_without(std::string_view text, std::string_view secret);
+
+// How many bytes at the start of `text` are well-formed UTF-8 (text.size() when all of it is).
+std::size_t utf8_valid_prefix(std::string_view text);
 
 }  // namespace dotenv_run

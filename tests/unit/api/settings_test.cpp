@@ -140,6 +140,22 @@ TEST_CASE("an unknown setting in a project file is an error, not ignored") {
                                   "api_url, ca_file)");
 }
 
+TEST_CASE("an unknown setting's name is printed with the control characters the file gives it escaped") {
+  // \u001b]0; is the start of a terminal's window-title sequence; \xff is not UTF-8.
+  const std::string text = "{\"pro\\u001b]0;ject\xff\": \"api\"}";
+  CHECK(testing::error_of(kExitConfig, [&] { parse_settings_file(text, "/srv/app/.dotenv-cloud.json"); }) ==
+        "/srv/app/.dotenv-cloud.json: unknown setting \"pro\\x1b]0;ject\\xff\" (known: org, project, target, environment, "
+        "api_url, ca_file)");
+}
+
+TEST_CASE("a settings text is read as the file at its path would be, without opening anything") {
+  const FileSettings s = parse_settings_file(R"({"project": "api", "ca_file": "../certs/ca.pem"})", "/srv/app/x.json");
+  CHECK(s.path == "/srv/app/x.json");
+  CHECK(s.project == "api");
+  CHECK(s.ca_file == "/srv/certs/ca.pem");
+  CHECK_FALSE(s.org);
+}
+
 TEST_CASE("the token comes from the token file flag, then the variable, then its _FILE, then the credential") {
   Fixture f;
   fs::create_directories(f.root / "creds");

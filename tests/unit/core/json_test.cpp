@@ -1,6 +1,8 @@
 // Tests of the JSON guard: hostile depth and numbers never reach RapidJSON; strings stay in place.
 #include <doctest/doctest.h>
 
+#include <cstring>
+#include <memory>
 #include <string>
 
 #include "core/json.hpp"
@@ -57,7 +59,18 @@ TEST_CASE("malformed JSON is reported with an offset, never content") {
   CHECK(parse(R"({"data": {"key": "c2VjcmV0")") == "missing a comma or '}' after an object member at byte 27");
   CHECK(parse(R"({"a": 1} trailing)") == "the document root must not be followed by other values at byte 9");
   CHECK(parse("") == "the document is empty at byte 0");
-  CHECK(parse("[\"\xff\"]") == "invalid encoding in string at byte 2");
+  CHECK(parse("[\"\xff\"]") == "invalid UTF-8 at byte 2");
+}
+
+TEST_CASE("a text ending inside a UTF-8 sequence is refused without reading past its end") {
+  // Exactly as long as the text and its NUL, so ASan sees a read past it; RapidJSON 1.1.0 read
+  // the 3 bytes a 0xF1 announces: '"', the NUL, and one more.
+  const std::string_view text = "[\"\xf1\"";
+  const auto buffer = std::make_unique<char[]>(text.size() + 1);
+  std::memcpy(buffer.get(), text.data(), text.size());
+  buffer[text.size()] = '\0';
+  rapidjson::Document doc;
+  CHECK(parse_json_in_place(buffer.get(), text.size(), doc) == "invalid UTF-8 at byte 2");
 }
 
 TEST_CASE("a NUL byte inside the text is refused rather than cutting the parse short") {
