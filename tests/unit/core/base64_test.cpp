@@ -65,7 +65,7 @@ TEST_CASE("base64 decoding of data refuses and accepts exactly what the constant
     }
     for (const std::string& input : inputs) {
       CAPTURE(input);
-      std::vector<unsigned char> out(input.size());
+      std::vector<unsigned char> out(input.size() + 1);  // never empty: libsodium wants a buffer
       const auto reference = base64_decode_into(input, out);
       const auto fast = base64_decode(input);
       REQUIRE(fast.has_value() == reference.has_value());
