@@ -1,4 +1,4 @@
-// Standard base64 (RFC 4648, with padding) through libsodium's constant-time codec.
+// Standard base64 (RFC 4648, with padding): constant-time for secrets, a fast table for the rest.
 #pragma once
 
 #include <cstddef>
@@ -17,7 +17,8 @@ std::string base64_encode(std::span<const unsigned char> bytes);
 // Safe for secrets: the codec runs in constant time and writes only into `out`.
 std::optional<std::size_t> base64_decode_into(std::string_view text, std::span<unsigned char> out);
 
-// For non-secret data (ciphertext, salts, proofs): nullopt when the text is not valid base64.
+// For non-secret data (ciphertext, salts, proofs): nullopt when the text is not canonical padded
+// base64, exactly as base64_decode_into refuses it. Not constant-time: never give it a secret.
 std::optional<std::vector<unsigned char>> base64_decode(std::string_view text);
 
 }  // namespace dotenv_run

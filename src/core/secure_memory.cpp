@@ -1,39 +1,94 @@
-// Guarded, locked, wiped memory for secrets, built on libsodium's secure allocator.
+// Guarded, locked, wiped memory for secrets: one arena over a few guarded mappings.
 #include "core/secure_memory.hpp"
 
 #include <sodium.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
 #include <new>
-
-#include "core/sodium.hpp"
 
 namespace dotenv_run {
 
 namespace {
 
-// sodium_malloc places the block right before a guard page, so its start is only
-// aligned when the size is a multiple of the alignment.
-constexpr std::size_t kGranule = 64;
+std::size_t page_size() {
+  static const std::size_t size = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  return size;
+}
 
-std::size_t round_up(std::size_t n) { return (n + kGranule - 1) / kGranule * kGranule; }
+std::size_t round_to_pages(std::size_t n) { return (n + page_size() - 1) / page_size() * page_size(); }
+
+// Locks the pages as they are first touched: the chunk's headroom is never made resident.
+void lock(void* start, std::size_t size) {
+#ifdef MLOCK_ONFAULT
+  if (::mlock2(start, size, MLOCK_ONFAULT) == 0) return;
+  if (errno != EINVAL && errno != ENOSYS) return;  // over RLIMIT_MEMLOCK: plain mlock would fail too
+#endif
+  (void)::mlock(start, size);
+}
 
 }  // namespace
 
-void* SecureResource::do_allocate(std::size_t bytes, std::size_t alignment) {
-  if (alignment > kGranule) throw std::bad_alloc();
-  ensure_sodium();
-  void* p = sodium_malloc(round_up(bytes == 0 ? 1 : bytes));
-  if (p == nullptr) throw std::bad_alloc();
+void SecretArenaResource::new_chunk(std::size_t at_least) {
+  // A request larger than the usual chunk is an answer or a decrypted text, and what is parsed
+  // from it follows: room for four times it, so a launch maps one or two chunks, not six.
+  const std::size_t wanted = at_least > next_chunk_ ? 4 * at_least + next_chunk_ : next_chunk_;
+  const std::size_t size = round_to_pages(wanted);
+  const std::size_t guard = page_size();
+  void* map = ::mmap(nullptr, size + 2 * guard, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (map == MAP_FAILED) throw std::bad_alloc();
+  auto* start = static_cast<unsigned char*>(map) + guard;
+  if (::mprotect(start, size, PROT_READ | PROT_WRITE) != 0) {
+    ::munmap(map, size + 2 * guard);
+    throw std::bad_alloc();
+  }
+  lock(start, size);
+  (void)::madvise(start, size, MADV_DONTDUMP);
+  if (!chunks_.empty()) chunks_.back().used = static_cast<std::size_t>(next_ - chunks_.back().start);
+  chunks_.push_back({start, size, 0});
+  next_ = start;
+  left_ = size;
+  next_chunk_ = std::max(next_chunk_, size) * 2;
+}
+
+void* SecretArenaResource::do_allocate(std::size_t bytes, std::size_t alignment) {
+  if (bytes == 0) bytes = 1;
+  auto padding = [&] { return (alignment - reinterpret_cast<std::uintptr_t>(next_) % alignment) % alignment; };
+  if (next_ == nullptr || padding() + bytes > left_) {
+    if (chunks_.size() == chunks_.capacity()) chunks_.reserve(chunks_.size() + 8);  // no throw after the mmap
+    new_chunk(bytes + alignment);
+  }
+  const std::size_t skip = padding();
+  void* p = next_ + skip;
+  next_ += skip + bytes;
+  left_ -= skip + bytes;
   return p;
 }
 
-void SecureResource::do_deallocate(void* p, std::size_t, std::size_t) {
-  sodium_free(p);  // zeroes, unlocks and unmaps
+void SecretArenaResource::release() noexcept {
+  const std::size_t guard = page_size();
+  for (std::size_t i = 0; i < chunks_.size(); ++i) {
+    const Chunk& c = chunks_[i];
+    // Only the part handed out was ever written; the rest of the last chunk is still zero.
+    const std::size_t used = i + 1 == chunks_.size() ? static_cast<std::size_t>(next_ - c.start) : c.used;
+    sodium_memzero(c.start, used);
+    (void)::munlock(c.start, c.size);
+    ::munmap(c.start - guard, c.size + 2 * guard);
+  }
+  chunks_.clear();
+  next_ = nullptr;
+  left_ = 0;
+  next_chunk_ = initial_chunk_;
 }
 
-bool SecureResource::do_is_equal(const std::pmr::memory_resource& other) const noexcept { return this == &other; }
-
-SecretArena::SecretArena(std::size_t initial_bytes) : arena_(initial_bytes, &upstream_) {}
+std::size_t SecretArenaResource::mapped_bytes() const noexcept {
+  std::size_t total = 0;
+  for (const Chunk& c : chunks_) total += c.size;
+  return total;
+}
 
 void wipe(void* data, std::size_t size) noexcept {
   if (size > 0) sodium_memzero(data, size);

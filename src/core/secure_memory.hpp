@@ -9,33 +9,57 @@
 
 namespace dotenv_run {
 
-// A memory_resource whose every allocation comes from libsodium's sodium_malloc:
-// the pages are mlock'ed (best effort: a low RLIMIT_MEMLOCK must not stop a launch),
-// marked MADV_DONTDUMP, fenced by guard pages, and zeroed by sodium_free.
-// It is meant to sit under a monotonic arena, so it sees a few large chunks, not one
-// call per variable (each sodium_malloc costs tens of microseconds).
-class SecureResource final : public std::pmr::memory_resource {
+// A monotonic arena over a few guarded mappings. Each chunk is its own mmap between two
+// PROT_NONE guard pages, locked (mlock2 with MLOCK_ONFAULT, so a page is locked when it is first
+// written and untouched headroom costs no memory; plain mlock where that is missing; best effort:
+// a low RLIMIT_MEMLOCK must not stop a launch) and marked MADV_DONTDUMP. Fresh anonymous pages
+// are zero, so nothing fills them. Releasing a chunk zeroes the bytes handed out from it, then
+// unmaps it; the arena can be used again after, starting small again.
+class SecretArenaResource final : public std::pmr::memory_resource {
+ public:
+  explicit SecretArenaResource(std::size_t initial_bytes) : initial_chunk_(initial_bytes), next_chunk_(initial_bytes) {}
+  SecretArenaResource(const SecretArenaResource&) = delete;
+  SecretArenaResource& operator=(const SecretArenaResource&) = delete;
+  ~SecretArenaResource() override { release(); }
+
+  void release() noexcept;
+  // Bytes mapped for chunks, and chunks mapped so far (for tests and bench/).
+  std::size_t mapped_bytes() const noexcept;
+  std::size_t chunk_count() const noexcept { return chunks_.size(); }
+
  private:
+  struct Chunk {
+    unsigned char* start;  // the first usable byte, right after the leading guard page
+    std::size_t size;      // usable bytes, a whole number of pages
+    std::size_t used;      // bytes handed out, once the chunk is no longer the last one
+  };
   void* do_allocate(std::size_t bytes, std::size_t alignment) override;
-  void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override;
-  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override;
+  void do_deallocate(void*, std::size_t, std::size_t) override {}  // monotonic: freed on release
+  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override { return this == &other; }
+  void new_chunk(std::size_t at_least);
+
+  std::vector<Chunk> chunks_;
+  unsigned char* next_ = nullptr;  // the free part of the last chunk
+  std::size_t left_ = 0;
+  std::size_t initial_chunk_;
+  std::size_t next_chunk_;
 };
 
 // The arena that holds every plaintext byte of one launch: decrypted blobs, parsed
 // names and values, the child's environment strings. Releasing it wipes them all.
 class SecretArena {
  public:
-  explicit SecretArena(std::size_t initial_bytes = 64 * 1024);
+  explicit SecretArena(std::size_t initial_bytes = 64 * 1024) : arena_(initial_bytes) {}
   SecretArena(const SecretArena&) = delete;
   SecretArena& operator=(const SecretArena&) = delete;
 
   std::pmr::memory_resource* resource() noexcept { return &arena_; }
   // Wipes and returns every chunk now (also done by the destructor).
   void release() { arena_.release(); }
+  const SecretArenaResource& chunks() const noexcept { return arena_; }
 
  private:
-  SecureResource upstream_;
-  std::pmr::monotonic_buffer_resource arena_;
+  SecretArenaResource arena_;
 };
 
 using SecretString = std::pmr::string;

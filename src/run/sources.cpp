@@ -32,12 +32,12 @@ SecretString read_env_file(const std::string& path, std::pmr::memory_resource* m
   if (::fstat(fd.get(), &st) != 0) throw failed(errno);
   const bool regular = S_ISREG(st.st_mode);
   if (regular && static_cast<std::size_t>(st.st_size) > kMaxEnvFile) throw too_large();
-  // Read into chunks of memory of their own, freed (and wiped) once copied: `mem` never frees,
+  // Read into chunks in an arena of their own, wiped and unmapped once copied: `mem` never frees,
   // so one string grown in it kept every outgrown buffer (a pipe or /dev/zero reached 276 MB
   // before the limit). A regular file is one chunk of its size; reading stops one byte past the
   // limit, so no more than the limit is ever held.
-  SecureResource scratch;
-  std::pmr::vector<SecretString> chunks(&scratch);
+  SecretArena scratch;
+  std::pmr::vector<SecretString> chunks(scratch.resource());
   const std::size_t chunk_size = regular ? static_cast<std::size_t>(st.st_size) + 1 : std::size_t{1} << 20;
   std::size_t total = 0, filled = 0;
   while (true) {

@@ -45,3 +45,41 @@ TEST_CASE("base64 decoding into a buffer refuses more bytes than fit") {
   CHECK(base64_decode_into("Zm8=", out) == 2u);
   CHECK_FALSE(base64_decode_into("Zm9v", out).has_value());
 }
+
+TEST_CASE("base64 decoding of data refuses and accepts exactly what the constant-time decoder does") {
+  // base64_decode (a table, for ciphertext) and base64_decode_into (libsodium, for secrets) must
+  // agree on every input: each one-character change and each truncation of canonical texts.
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \n.\x80\xff";
+  for (const std::string plain : {"", "f", "fo", "foo", "foob", "fooba", "foobar", "\xfb\xff\x00\x10\x83"}) {
+    const std::string good = base64_encode(bytes(plain));
+    std::vector<std::string> inputs{good};
+    for (std::size_t i = 0; i < good.size(); ++i) {
+      inputs.push_back(good.substr(0, i));
+      inputs.push_back(good.substr(0, i) + good.substr(i + 1));
+      for (const char c : alphabet) {
+        std::string changed = good;
+        changed[i] = c;
+        inputs.push_back(changed);
+        inputs.push_back(good.substr(0, i) + c + good.substr(i));
+      }
+    }
+    for (const std::string& input : inputs) {
+      CAPTURE(input);
+      std::vector<unsigned char> out(input.size() + 1);  // never empty: libsodium wants a buffer
+      const auto reference = base64_decode_into(input, out);
+      const auto fast = base64_decode(input);
+      REQUIRE(fast.has_value() == reference.has_value());
+      if (fast) CHECK(*fast == std::vector<unsigned char>(out.begin(), out.begin() + static_cast<long>(*reference)));
+    }
+  }
+}
+
+TEST_CASE("base64 decoding of data refuses stray bits before the padding") {
+  CHECK(base64_decode("Zg==") == bytes("f"));
+  CHECK_FALSE(base64_decode("Zh==").has_value());  // 'h' leaves a bit set past the one byte
+  CHECK(base64_decode("Zm8=") == bytes("fo"));
+  CHECK_FALSE(base64_decode("Zm9=").has_value());  // '9' leaves a bit set past the two bytes
+  CHECK_FALSE(base64_decode("Z===").has_value());
+  CHECK_FALSE(base64_decode("====").has_value());
+  CHECK_FALSE(base64_decode("Zg==Zm8=").has_value());  // padding only at the end
+}

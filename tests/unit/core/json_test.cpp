@@ -86,3 +86,26 @@ TEST_CASE("parsed strings point into the caller's buffer, with escapes decoded i
   CHECK(blob.GetString() >= text.data());
   CHECK(blob.GetString() < text.data() + text.size());
 }
+
+TEST_CASE("a string that ends in an escaped backslash ends there: the nesting after it counts") {
+  // "a\\" is a whole string; the brackets after it are nesting, and 33 of them are refused.
+  const std::string closed = R"(["a\\", )" + std::string(32, '[') + std::string(33, ']');
+  CHECK(prescan_json(closed) == "nesting deeper than 32 at byte 39");
+  // "a\\\"[[..." is still one string: an odd run of backslashes escapes the quote.
+  const std::string open = R"(["a\\\")" + std::string(40, '[') + R"("])";
+  CHECK_FALSE(prescan_json(open));
+  CHECK_FALSE(parse(open));
+}
+
+TEST_CASE("invalid UTF-8 is refused wherever it is, also in a long ASCII answer") {
+  const std::string ascii = R"({"a": ")" + std::string(5000, 'x') + R"("})";
+  CHECK_FALSE(parse(ascii));
+  for (const char* bad : {"\xc0\xaf", "\xed\xa0\x80", "\xf8\x88\x80\x80\x80", "\xe2\x82"}) {
+    CAPTURE(bad);
+    const std::string text = R"({"a": ")" + std::string(5000, 'x') + bad + R"("})";
+    const auto problem = parse(text);
+    REQUIRE(problem);
+    CHECK(*problem == "invalid UTF-8 at byte 5007");
+  }
+  CHECK_FALSE(parse("[\"caf\xc3\xa9\"]"));
+}
