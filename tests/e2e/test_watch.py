@@ -19,7 +19,7 @@ from cloud_fixture import CloudTest, ORG, TOKENS, NEVER_PRINTED
 LEVELS = ("-p", "api", "-t", "web", "-e", "production")
 FLOOR = {"DOTENV_RUN_WATCH_MIN_INTERVAL_MS": "100"}
 
-# The program: appends "start PID C=<value>" to LOG, then one line per signal it gets; exits 0 on TERM, with
+# The program: appends "start PID C=<value>" (C=file:<content> with --as-file C) to LOG, then one line per signal it gets; exits 0 on TERM, with
 # EXIT_ON_USR2 on USR2, and with the code in LOG.stop once that file exists; IGNORE_TERM=1 ignores TERM.
 PROGRAM = r'''
 import os, signal, sys, time
@@ -37,7 +37,11 @@ for s in (signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2, signal.SIGHUP):
     signal.signal(s, on_signal)
 if os.environ.get("IGNORE_TERM"):
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-note(f"start {os.getpid()} C={os.environ.get('C')}")
+c = os.environ.get("C")
+if os.environ.get("C_FILE"):  # --as-file C
+    with open(os.environ["C_FILE"]) as f:
+        c = "file:" + f.read()
+note(f"start {os.getpid()} C={c}")
 stop = log + ".stop"
 while not os.path.exists(stop):
     time.sleep(0.02)
@@ -219,6 +223,17 @@ class Watch(WatchTest):
         self.assertTrue(fx.wait_until(lambda: not [p for p in self.watchers() if self.running(p)], 5),
                         "a watcher outlived the failed launch")
 
+    def test_a_secret_passed_as_a_file_is_watched_by_its_content_not_its_descriptor(self):
+        proc = self.start("--watch", "0.3", "--on-change", "USR1", "--as-file", "C")
+        self.wait_started()
+        self.assertEqual(self.starts()[0][1], "C=file:environment-s3cr3t-c")
+        before = len(self.resolves())
+        self.assertTrue(fx.wait_until(lambda: len(self.resolves()) >= before + 3, 10))
+        self.assertEqual(self.signals(), [], "the file's /dev/fd/N path is no change")
+        self.change_level("C=changed-s3cr3t-c\nURL=postgres://${HOST}:${PORT}/app\n")
+        self.assertTrue(fx.wait_until(lambda: self.signals(), 5), self.lines())
+        self.stop_program(proc)
+
     def test_a_change_the_program_would_not_receive_sends_nothing(self):
         # C is excluded: changing it changes nothing the program gets; changing URL does.
         proc = self.start("--watch", "0.3", "--on-change", "USR1", "--exclude", "C")
@@ -316,6 +331,18 @@ class Restart(WatchTest):
         out, err = self.stop_program(proc, 9)
         self.assertEqual(proc.returncode, 9, err)
         self.assertIn(b"dotenv-run: watch: the secrets changed; restarting the program (SIGUSR2)\n", err)
+        self.assert_nothing_secret(err)
+
+    def test_a_restarted_program_gets_its_secret_file_with_the_new_value(self):
+        proc = self.start("--watch", "0.3", "--restart", "--on-change", "USR2", "--as-file", "C",
+                          env=self.env(EXIT_ON_USR2="5", **FLOOR))
+        self.wait_started()
+        self.assertEqual(self.starts()[0][1], "C=file:environment-s3cr3t-c")
+        self.change_level("C=changed-s3cr3t-c\n")
+        self.wait_started(2)
+        self.assertEqual(self.starts()[1][1], "C=file:changed-s3cr3t-c")
+        out, err = self.stop_program(proc, 0)
+        self.assertEqual(proc.returncode, 0, err)
         self.assert_nothing_secret(err)
 
     def test_a_program_that_ignores_the_signal_is_killed_after_the_stop_timeout(self):
