@@ -13,6 +13,8 @@ inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
 }
 
 // The length of the well-formed UTF-8 sequence at `text[i]` and its code point; 0 when it is not one.
+// Written again here on purpose, not taken from core/text: the oracle that checks what the code
+// prints must not share the code's bugs.
 inline std::size_t utf8_at(std::string_view text, std::size_t i, char32_t& cp) {
   const auto lead = static_cast<unsigned char>(text[i]);
   std::size_t length = 0;

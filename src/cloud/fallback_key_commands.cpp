@@ -16,13 +16,7 @@ namespace {
 // No network and no token: the key never leaves this machine.
 void run_fallback_key_new(Session& session) {
   NewKeyFile file(session.args().at(0), "fallback-key new");
-  const SecretKey key = SecretKey::generate();
-  std::string text = key.to_base64();
-  const struct Wiped {
-    std::string& text;
-    ~Wiped() { wipe(text); }
-  } wiped{text};
-  file.write_line(text);
+  file.write_new_key();
   write_stdout(
       fmt::format("wrote a new fallback key to {} (mode 0600); give it to dotenv-run with "
                   "--fallback-key-file or the systemd credential dotenv-cloud-fallback-key\n",

@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/fd.hpp"
+#include "core/secure_memory.hpp"
 #include "core/text.hpp"
 
 namespace dotenv_run {
@@ -81,6 +82,17 @@ void NewKeyFile::discard() noexcept {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   ::unlink(path_.c_str());
+}
+
+SecretKey NewKeyFile::write_new_key() {
+  SecretKey key = SecretKey::generate();
+  std::string text = key.to_base64();
+  const struct Wiped {
+    std::string& text;
+    ~Wiped() { wipe(text); }
+  } wiped{text};
+  write_line(text);
+  return key;
 }
 
 }  // namespace dotenv_run

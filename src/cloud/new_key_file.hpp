@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/key.hpp"
+
 namespace dotenv_run {
 
 class NewKeyFile {
@@ -20,6 +22,9 @@ class NewKeyFile {
   // Writes `text` and a newline, syncs the file and its directory; on failure removes the file,
   // Error(kExitConfig).
   void write_line(std::string_view text);
+  // A new random key, written in base64 (write_line) before it is returned, so no key exists that is not on
+  // disk; the base64 text is wiped, whatever happens.
+  SecretKey write_new_key();
   // Removes the file (it was created here, so it holds only what write() put there).
   void discard() noexcept;
   const std::string& path() const { return path_; }

@@ -32,13 +32,7 @@ void create_client_managed_project(Session& session, const std::string& path, co
   NewKeyFile key_file(*session.line().new_key_file);
   bool sent = false;
   try {
-    const SecretKey key = SecretKey::generate();
-    std::string text = key.to_base64();
-    const struct Wiped {
-      std::string& text;
-      ~Wiped() { wipe(text); }
-    } wiped{text};
-    key_file.write_line(text);
+    const SecretKey key = key_file.write_new_key();
     const KeyProof proof = make_key_proof(key);
 
     JsonBody body;

@@ -93,11 +93,7 @@ SecretKey read_new_key(const std::string& path, std::pmr::memory_resource* mem) 
 // Step 1: NEW, written and on disk before anything is sealed with it.
 SecretKey create_new_key(const std::string& path) {
   NewKeyFile file(path);
-  SecretKey key = SecretKey::generate();
-  std::string text = key.to_base64();
-  file.write_line(text);  // synced with its directory
-  wipe(text);
-  return key;
+  return file.write_new_key();  // synced with its directory
 }
 
 // Steps 2 and 3. Returns the new key version's proof string.
