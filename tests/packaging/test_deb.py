@@ -51,7 +51,7 @@ def main(build_dir):
             if not re.fullmatch(pattern, fields.get(name, "")):
                 fail(f"control field {name} is {fields.get(name)!r}")
         depends = {re.sub(r"\s*\(.*\)", "", d).strip() for d in fields.get("Depends", "").split(",")}
-        for library in ("libc6", "libcurl4", "libsodium23", "libssl3", "libfmt9", "libstdc++6"):
+        for library in ("libc6", "libcurl4", "libsodium23", "libssl3", "libstdc++6"):
             if library not in depends:
                 fail(f"Depends lacks {library}: {fields.get('Depends')!r}")
 

@@ -94,7 +94,7 @@ def check_dockerfile(source_dir, token_env):
     if not re.search(rf"^ENV {token_env}=/run/secrets/dotenv-cloud-token$", text, re.M):
         fail(f"the Dockerfile does not set {token_env}=/run/secrets/dotenv-cloud-token")
     runtime = text.split("FROM debian:12-slim", 1)[-1]
-    for package in ("ca-certificates", "libcurl4", "libsodium23", "libfmt9", "libssl3"):
+    for package in ("ca-certificates", "libcurl4", "libsodium23", "libssl3"):
         if not re.search(rf"\s{re.escape(package)}\s", runtime):
             fail(f"the runtime stage does not install {package}")
     for source in re.findall(r"^COPY (?!--from)(.+) \S+$", text, re.M):

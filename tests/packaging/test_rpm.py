@@ -30,7 +30,7 @@ def main(build_dir):
             failures.append("the description is CPack's placeholder")
 
         requires = run(["rpm", "-qRp", package]).stdout.split("\n")
-        for soname in ("libc.so.6", "libcurl.so.4", "libsodium.so.23", "libcrypto.so.3", "libfmt.so.9"):
+        for soname in ("libc.so.6", "libcurl.so.4", "libsodium.so.23", "libcrypto.so.3"):
             if not any(r.startswith(soname + "()") for r in requires):
                 failures.append(f"no automatic requirement on {soname}")
 
