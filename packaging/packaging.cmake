@@ -33,6 +33,11 @@ foreach(program dotenv-run dotenv-cloud)
   install(FILES completions/${program}.fish DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
 endforeach()
 install(FILES packaging/debian/copyright ${packaging_out}/changelog.gz DESTINATION ${CMAKE_INSTALL_DOCDIR})
+if(DOTENV_RUN_CURL STREQUAL "minimal")
+  # lintian's embedded-library tag, for the libcurl built in on purpose (cmake/curl.cmake).
+  install(FILES packaging/debian/lintian-overrides DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides
+          RENAME dotenv-run)
+endif()
 
 # Package metadata. Each can be overridden on the cmake command line (-DCPACK_...=...).
 set(dotenv_run_maintainer "The dotenv-run authors <dotenv-run@dotenv.cloud>")
@@ -66,7 +71,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${dotenv_run_maintainer}")
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # dpkg-shlibdeps: libc6, libcurl4, libsodium23, libssl3, libstdc++6 (dotenv-cloud), ...
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # dpkg-shlibdeps: libc6, libsodium23, libssl3, libstdc++6 (dotenv-cloud), ... (libcurl4 only with DOTENV_RUN_CURL=system)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 set(CPACK_RPM_FILE_NAME RPM-DEFAULT)

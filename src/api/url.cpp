@@ -33,7 +33,9 @@ std::string checked_api_url(std::string_view url) {
   ParsedUrl parsed(curl_url(), curl_url_cleanup);
   if (!parsed) throw std::bad_alloc();
   const std::string text(url);
-  if (curl_url_set(parsed.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK)
+  // A scheme libcurl was built without (ours has only http and https) still parses, so that the
+  // check below names the real problem.
+  if (curl_url_set(parsed.get(), CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
     throw Error(kExitConfig, "the API URL is not a valid URL (expected https://host[:port][/path])");
   if (url_part(parsed, CURLUPART_SCHEME) != "https") throw Error(kExitConfig, "the API URL must use https://");
   if (!url_part(parsed, CURLUPART_USER).empty() || !url_part(parsed, CURLUPART_PASSWORD).empty())

@@ -1,4 +1,5 @@
-// The version text, with the libcurl, libsodium and OpenSSL versions actually loaded.
+// The version text, with the libcurl, libsodium and OpenSSL versions actually loaded, and how
+// libcurl was linked (cmake/curl.cmake).
 #include "api/version.hpp"
 
 #include <curl/curl.h>
@@ -11,8 +12,8 @@ namespace dotenv_run {
 
 std::string version_text(std::string_view program) {
   const curl_version_info_data* curl = curl_version_info(CURLVERSION_NOW);
-  return fmt::format("{} {}\nlibcurl {} ({})\nlibsodium {}\n{}\n", program, DOTENV_RUN_VERSION, curl->version,
-                     curl->ssl_version ? curl->ssl_version : "no TLS", sodium_version_string(),
+  return fmt::format("{} {}\nlibcurl {} ({}; {})\nlibsodium {}\n{}\n", program, DOTENV_RUN_VERSION, curl->version,
+                     curl->ssl_version ? curl->ssl_version : "no TLS", DOTENV_RUN_CURL_BUILD, sodium_version_string(),
                      OpenSSL_version(OPENSSL_VERSION));
 }
 

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 
-from cpack_package import build_package, run
+from cpack_package import build_package, curl_linking, run
 
 PROGRAMS = ("dotenv-run", "dotenv-cloud")
 
@@ -51,9 +51,12 @@ def main(build_dir):
             if not re.fullmatch(pattern, fields.get(name, "")):
                 fail(f"control field {name} is {fields.get(name)!r}")
         depends = {re.sub(r"\s*\(.*\)", "", d).strip() for d in fields.get("Depends", "").split(",")}
-        for library in ("libc6", "libcurl4", "libsodium23", "libssl3", "libstdc++6"):
+        system_curl = curl_linking(build_dir) == "system"
+        for library in ("libc6", "libsodium23", "libssl3", "libstdc++6") + (("libcurl4",) if system_curl else ()):
             if library not in depends:
                 fail(f"Depends lacks {library}: {fields.get('Depends')!r}")
+        if not system_curl and "libcurl4" in depends:
+            fail(f"Depends has libcurl4, but libcurl is built in (DOTENV_RUN_CURL=minimal): {fields.get('Depends')!r}")
 
         lint = run(["lintian", "--fail-on", "error", "--display-info", "--tag-display-limit", "0", deb])
         report = [line for line in lint.stdout.splitlines() if re.match(r"^[EWIXOP]: ", line)]

@@ -94,9 +94,12 @@ def check_dockerfile(source_dir, token_env):
     if not re.search(rf"^ENV {token_env}=/run/secrets/dotenv-cloud-token$", text, re.M):
         fail(f"the Dockerfile does not set {token_env}=/run/secrets/dotenv-cloud-token")
     runtime = text.split("FROM debian:12-slim", 1)[-1]
-    for package in ("ca-certificates", "libcurl4", "libsodium23", "libssl3"):
+    for package in ("ca-certificates", "libsodium23", "libssl3"):
         if not re.search(rf"\s{re.escape(package)}\s", runtime):
             fail(f"the runtime stage does not install {package}")
+    # libcurl is built in (cmake/curl.cmake): the system's libcurl4 and its 33 libraries are not needed.
+    if re.search(r"\slibcurl4\s", runtime):
+        fail("the runtime stage installs libcurl4, which the binary does not load")
     for source in re.findall(r"^COPY (?!--from)(.+) \S+$", text, re.M):
         for item in source.split():
             if not os.path.exists(os.path.join(source_dir, item)):

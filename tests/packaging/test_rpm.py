@@ -7,7 +7,7 @@ import subprocess
 import sys
 import tempfile
 
-from cpack_package import build_package, run
+from cpack_package import build_package, curl_linking, run
 
 
 def main(build_dir):
@@ -30,9 +30,12 @@ def main(build_dir):
             failures.append("the description is CPack's placeholder")
 
         requires = run(["rpm", "-qRp", package]).stdout.split("\n")
-        for soname in ("libc.so.6", "libcurl.so.4", "libsodium.so.23", "libcrypto.so.3"):
+        system_curl = curl_linking(build_dir) == "system"
+        for soname in ("libc.so.6", "libsodium.so.23", "libcrypto.so.3") + (("libcurl.so.4",) if system_curl else ()):
             if not any(r.startswith(soname + "()") for r in requires):
                 failures.append(f"no automatic requirement on {soname}")
+        if not system_curl and any(r.startswith("libcurl.so.4") for r in requires):
+            failures.append("a requirement on libcurl.so.4, but libcurl is built in (DOTENV_RUN_CURL=minimal)")
 
         files = set(run(["rpm", "-qlp", package]).stdout.split())
         for path in [p for program in ("dotenv-run", "dotenv-cloud")
