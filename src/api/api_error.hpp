@@ -14,7 +14,8 @@ namespace dotenv_run {
 
 // What the offline fallback (docs/fallback.md) must tell apart from every other failure.
 enum class FailureKind {
-  kOutage,       // the API stayed unreachable or failing (transport errors, 5xx, 429) until the deadline
+  kOutage,       // the API stayed unreachable or failing (transport errors, 5xx, 429) until the deadline, or
+                 // failed a write it cannot be asked about again (its outcome unknown)
   kAccessEnded,  // 401, 403 or 404: access was revoked or the thing asked for is gone
 };
 

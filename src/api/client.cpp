@@ -78,8 +78,10 @@ Error unknown_outcome(const ApiRequest& request, const Step& step, std::string_v
 }
 
 // Settles a write whose answer was lost: true when applied, false when it may be sent again.
+// Without a way to read it back, the API failed it (a timeout, a broken connection, 500, 502,
+// 504): an outage to the offline fallback, as a request that gave up at the deadline.
 bool settled_as_applied(const ApiRequest& request, Step& step) {
-  if (!request.settle) throw unknown_outcome(request, step);
+  if (!request.settle) throw ApiFailure(FailureKind::kOutage, unknown_outcome(request, step));
   std::optional<bool> applied;
   try {
     applied = request.settle();

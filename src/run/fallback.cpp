@@ -9,6 +9,7 @@
 #include "api/fallback_seal.hpp"
 #include "api/fallback_store.hpp"
 #include "api/levels.hpp"
+#include "api/login_refresh.hpp"
 #include "api/resolve.hpp"
 #include "core/error.hpp"
 #include "core/secret_file.hpp"
@@ -195,13 +196,26 @@ Error removed(const ApiFailure& failure, const FallbackSettings& fallback, const
 
 }  // namespace
 
+std::optional<ApiFailure> refresh_login_unless_out(Settings& settings, const std::optional<FallbackSettings>& fallback,
+                                                   const Notice& notice, std::pmr::memory_resource* mem) {
+  try {
+    refresh_login_if_expired(settings, notice, mem);
+  } catch (const ApiFailure& failure) {
+    if (!fallback || failure.kind() != FailureKind::kOutage) throw;
+    return failure;
+  }
+  return std::nullopt;
+}
+
 std::vector<Source> load_cloud_levels(const Settings& settings, const std::optional<FallbackSettings>& fallback,
                                       std::pmr::memory_resource* mem,
-                                      const std::function<void(std::string_view)>& notice) {
+                                      const std::function<void(std::string_view)>& notice,
+                                      const ApiFailure* refresh_outage) {
   if (!fallback) return open_levels(resolve(settings, mem, notice), settings.key, mem);
   const ResolveQuery query = resolve_query(settings);
   check_query(query);
   if (fallback->only) return from_fallback(settings, *fallback, query, "--fallback-only", mem, notice);
+  if (refresh_outage) return from_fallback(settings, *fallback, query, refresh_outage->what(), mem, notice);
   std::optional<ResolveAnswer> answer;
   try {
     answer.emplace(resolve(settings, mem, notice));

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "api/api_error.hpp"
+#include "api/connection.hpp"
 #include "api/settings.hpp"
 #include "core/key.hpp"
 #include "core/lookup.hpp"
@@ -56,6 +58,15 @@ std::optional<FallbackSettings> fallback_settings(const FallbackFlags& flags, co
 // Lines for -v: where the directory and the key come from (never the key), the maximum age.
 std::vector<std::string> describe_fallback(const std::optional<FallbackSettings>& fallback);
 
+// Refreshes an expired stored login before the resolve (refresh_login_if_expired). With a
+// fallback, a refresh the API stayed out for (connections, timeouts, 5xx, 429 until the
+// deadline) is returned instead of thrown: the launch then goes to the fallback with it, as
+// after a resolve that gave up (load_cloud_levels' `refresh_outage`). A refused refresh (400,
+// 401, 403: the login is bad), a certificate or pin failure and any other error are thrown, as
+// without a fallback. `settings` keeps the expired token when the refresh failed.
+std::optional<ApiFailure> refresh_login_unless_out(Settings& settings, const std::optional<FallbackSettings>& fallback,
+                                                   const Notice& notice, std::pmr::memory_resource* mem);
+
 // The cloud levels of a launch, opened (api/levels.hpp). Without a fallback: from the API. With
 // one: from the API, and then the answer is sealed into the fallback file (a failed write is
 // one `notice` line, never a failure); when the API stays out until the deadline (connections,
@@ -63,9 +74,12 @@ std::vector<std::string> describe_fallback(const std::optional<FallbackSettings>
 // <time> (age <age>): <why>", and each level's detail naming it. A 401, 403 or 404 removes the
 // file, then fails as without one. With --fallback-only the API is never asked. A file older
 // than the maximum age is Error(kExitUnavailable); one that does not open Error(kExitDataError);
-// none at all, the API's own error.
+// none at all, the API's own error. With `refresh_outage` (the refresh before the resolve gave
+// up: refresh_login_unless_out) the API is not asked again: from the fallback file, with that
+// failure as the reason.
 std::vector<Source> load_cloud_levels(const Settings& settings, const std::optional<FallbackSettings>& fallback,
                                       std::pmr::memory_resource* mem,
-                                      const std::function<void(std::string_view)>& notice);
+                                      const std::function<void(std::string_view)>& notice,
+                                      const ApiFailure* refresh_outage = nullptr);
 
 }  // namespace dotenv_run

@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "api/curl_global.hpp"
-#include "api/login_refresh.hpp"
 #include "api/settings.hpp"
 #include "api/version.hpp"
 #include "core/error.hpp"
@@ -61,21 +60,25 @@ int real_main(int argc, char** argv) {
   Settings settings = launch_settings(options.settings, !options.env_files.empty(), launcher_env, current_directory(),
                                       arena.resource(), fallback && fallback->only);
   // A stored login (dotenv-cloud login) past its expiry is refreshed first: a second request
-  // only then, so a fresh token still means one request per launch.
-  refresh_login_if_expired(settings, print_notice, arena.resource());
+  // only then, so a fresh token still means one request per launch. With a fallback, a refresh
+  // the API stayed out for sends the launch to the fallback, as a resolve that gave up would.
+  const std::optional<ApiFailure> refresh_outage =
+      refresh_login_unless_out(settings, fallback, print_notice, arena.resource());
+  const ApiFailure* outage = refresh_outage ? &*refresh_outage : nullptr;
   if (options.verbose > 0) {
     for (const std::string& line : describe_settings(settings)) print_notice(line);
     for (const std::string& line : describe_fallback(fallback)) print_notice(line);
   }
 
   announce_watch(options, launcher_env, print_notice);
-  if (options.watch.restart) return supervise(settings, fallback, options, environ, inherited_state, print_notice);
+  if (options.watch.restart)
+    return supervise(settings, fallback, options, environ, inherited_state, print_notice, outage);
   Watcher watcher = Watcher::start(settings, options, environ);  // before any secret is loaded
 
   const EnvironLookup inherited_env(environ, kSecretVariables);
   LoadedSecrets loaded = load_secrets(
       [&](std::pmr::memory_resource* mem) {
-        return load_sources(settings, fallback, options.env_files, mem, print_notice);
+        return load_sources(settings, fallback, options.env_files, mem, print_notice, outage);
       },
       options, inherited_env, arena.resource());
 

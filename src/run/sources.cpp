@@ -83,9 +83,10 @@ Settings launch_settings(const SettingFlags& flags, bool has_env_files, const Lo
 
 std::vector<Source> load_sources(const Settings& settings, const std::optional<FallbackSettings>& fallback,
                                  const std::vector<std::string>& env_files, std::pmr::memory_resource* mem,
-                                 const std::function<void(std::string_view)>& notice) {
+                                 const std::function<void(std::string_view)>& notice,
+                                 const ApiFailure* refresh_outage) {
   std::vector<Source> out;
-  if (settings.from_cloud()) out = load_cloud_levels(settings, fallback, mem, notice);
+  if (settings.from_cloud()) out = load_cloud_levels(settings, fallback, mem, notice, refresh_outage);
   append_env_files(out, env_files, mem);
   return out;
 }

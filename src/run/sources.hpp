@@ -24,10 +24,12 @@ Settings launch_settings(const SettingFlags& flags, bool has_env_files, const Lo
                          const std::filesystem::path& cwd, std::pmr::memory_resource* mem, bool offline = false);
 
 // Fetches and opens every cloud level (all or nothing; from the offline fallback when the API
-// is out: run/fallback.hpp), then reads each --env-file. `notice` receives one line per retry.
+// is out, or when `refresh_outage` says it was: run/fallback.hpp), then reads each --env-file.
+// `notice` receives one line per retry.
 std::vector<Source> load_sources(const Settings& settings, const std::optional<FallbackSettings>& fallback,
                                  const std::vector<std::string>& env_files, std::pmr::memory_resource* mem,
-                                 const std::function<void(std::string_view)>& notice);
+                                 const std::function<void(std::string_view)>& notice,
+                                 const ApiFailure* refresh_outage = nullptr);
 
 // Appends a source for each --env-file, in the order given (load_sources' second half).
 void append_env_files(std::vector<Source>& sources, const std::vector<std::string>& env_files,

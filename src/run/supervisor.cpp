@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -53,13 +54,15 @@ int exit_status_of(int status) {
 class Supervisor {
  public:
   Supervisor(const Settings& settings, const std::optional<FallbackSettings>& fallback, const Options& options,
-             char* const* inherited, const ProcessState& inherited_state, const Notice& say)
+             char* const* inherited, const ProcessState& inherited_state, const Notice& say,
+             const ApiFailure* refresh_outage)
       : settings_(settings),
         fallback_(fallback),
         options_(options),
         inherited_(inherited),
         inherited_state_(inherited_state),
         say_(say),
+        refresh_outage_(refresh_outage),
         key_(new_digest_key()) {}
 
   int run() {
@@ -91,8 +94,11 @@ class Supervisor {
   std::unique_ptr<Loaded> load_environment() {
     auto out = std::make_unique<Loaded>();
     const EnvironLookup inherited_env(inherited_, kSecretVariables);
+    // A refresh that gave up before the first start concerns that start only: a later one asks the API.
+    const ApiFailure* outage = std::exchange(refresh_outage_, nullptr);
     const SourceLoader load = [&](std::pmr::memory_resource* mem) {
-      return load_sources(settings_, fallback_, options_.env_files, mem, [&](std::string_view line) { say_(line); });
+      return load_sources(
+          settings_, fallback_, options_.env_files, mem, [&](std::string_view line) { say_(line); }, outage);
     };
     out->secrets.emplace(load_secrets(load, options_, inherited_env, out->arena.resource()));
     out->env.emplace(program_environment(inherited_, *out->secrets, options_, out->arena.resource()));
@@ -229,6 +235,7 @@ class Supervisor {
   char* const* inherited_;
   const ProcessState& inherited_state_;
   const Notice& say_;
+  const ApiFailure* refresh_outage_;
   DigestKey key_;
   UniqueFd signals_;
   UniqueFd rounds_;  // the read end of the rounds' pipe
@@ -242,8 +249,9 @@ class Supervisor {
 }  // namespace
 
 int supervise(const Settings& settings, const std::optional<FallbackSettings>& fallback, const Options& options,
-              char* const* inherited, const ProcessState& inherited_state, const Notice& say) {
-  return Supervisor(settings, fallback, options, inherited, inherited_state, say).run();
+              char* const* inherited, const ProcessState& inherited_state, const Notice& say,
+              const ApiFailure* refresh_outage) {
+  return Supervisor(settings, fallback, options, inherited, inherited_state, say, refresh_outage).run();
 }
 
 }  // namespace dotenv_run

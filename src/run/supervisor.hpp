@@ -15,8 +15,10 @@ namespace dotenv_run {
 // Runs the program until it exits on its own (or by a signal sent to it), restarting it on a
 // change; returns the status to exit with. A change whose new secrets cannot be loaded
 // leaves the program running. Throws Error as a launch does when the first start fails
-// before the program runs. Each start loads as a launch does, from `fallback` too when the API is out.
+// before the program runs. Each start loads as a launch does, from `fallback` too when the API is out;
+// the first from it at once when `refresh_outage` is set (run/fallback.hpp).
 int supervise(const Settings& settings, const std::optional<FallbackSettings>& fallback, const Options& options,
-              char* const* inherited, const ProcessState& inherited_state, const Notice& say);
+              char* const* inherited, const ProcessState& inherited_state, const Notice& say,
+              const ApiFailure* refresh_outage = nullptr);
 
 }  // namespace dotenv_run

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <memory>
 #include <string_view>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -84,6 +85,22 @@ bool program_exited(int pidfd, double seconds) {
   }
 }
 
+// The watcher ends with the program, whatever its round waits for (an answer, a connection,
+// a name): a thread waits on the pidfd and exits the process. libcurl's progress callback
+// comes only about once a second while a transfer is idle, so it cannot end a round promptly;
+// and there is nothing to finish: the watcher writes no file, its memory is not dumpable and
+// goes back to the kernel with it.
+void exit_with_program(int pidfd) {
+  std::thread([pidfd] {
+    struct pollfd p {
+      pidfd, POLLIN, 0
+    };
+    while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+    }
+    ::_exit(0);
+  }).detach();
+}
+
 [[noreturn]] void watch(int pidfd, int digest_fd, const Settings& settings, const Options& options,
                         char* const* inherited, const DigestKey& key) {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // inherited from the launcher already; said again here
@@ -95,6 +112,7 @@ bool program_exited(int pidfd, double seconds) {
   ::close(digest_fd);
   if (!handed_over) ::_exit(0);
   try {
+    exit_with_program(pidfd);
     WatchLoop loop(settings, options, inherited, key, started);
     double wait = loop.first_wait();
     while (!program_exited(pidfd, wait)) {

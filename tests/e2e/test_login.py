@@ -5,6 +5,7 @@ the authorize URL from stderr and GETs it with urllib, which follows the server'
 
 Usage: test_login.py PATH_TO_DOTENV_CLOUD PATH_TO_DOTENV_RUN
 """
+import base64
 import json
 import os
 import queue
@@ -25,6 +26,8 @@ from cloud_fixture import CloudTest, ORG, TOKENS
 RUN = None  # dotenv-run, from argv[2]
 USER = {"name": "Ada Lovelace", "email": "ada@example.com", "memberships": {ORG: "owner"}}
 LEVELS = ("-p", "api", "-t", "web", "-e", "production")
+FALLBACK_KEY = base64.b64encode(bytes(range(50, 82))).decode()
+FALLBACK_NOTICE = re.compile(r"^dotenv-run: using the fallback from \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(age \d+s\): (.*)$")
 
 
 class LoginProcess:
@@ -353,6 +356,108 @@ class Refresh(LoginTest):
         r = self.run_launcher(env=self.cloud_env(DOTENV_CLOUD_TOKEN_FILE=token_file))
         self.assertEqual(r.code, 0, r.err)
         self.assertEqual(self.requests(), [("GET", f"/api/v1/{ORG}/secrets/resolve", 200)])
+
+
+class RefreshWithFallback(LoginTest):
+    """An expired stored login with an offline fallback (docs/fallback.md section 6): a refresh the API stays out for
+    goes to the fallback as a resolve that gave up would; a refused refresh or a pin failure never does."""
+
+    SERVER_ARGS = ("--access-token-ttl", "1")
+    TOKEN_ENDPOINT = "/api/oauth/token"
+
+    def setUp(self):
+        super().setUp()
+        self.state = self.path("state")
+        self.key_file = self.file("fallback.key", FALLBACK_KEY + "\n")
+        self.fallback_file = None
+
+    def fallback(self, *extra):
+        return ("--fallback", self.state, "--fallback-key-file", self.key_file, "--retry-timeout", "1", *extra)
+
+    def written_and_expired(self):
+        """A login, a launch that writes the fallback, and the login's access token expired again."""
+        self.login()
+        r = self.run_launcher(*self.fallback())
+        self.assertEqual(r.code, 0, r.err)
+        [name] = os.listdir(self.state)
+        self.fallback_file = os.path.join(self.state, name)
+        os.unlink(self.marker)
+        time.sleep(1.2)
+        self.reset()
+
+    def assert_from_fallback(self, r, why):
+        self.assertEqual(r.code, 0, r.err)
+        self.assertTrue(os.path.exists(self.marker), "the program must start")
+        os.unlink(self.marker)
+        notices = [FALLBACK_NOTICE.match(line) for line in r.lines if FALLBACK_NOTICE.match(line)]
+        self.assertEqual(len(notices), 1, r.err)
+        self.assertRegex(notices[0].group(1), why)
+        # The resolve was never sent with the expired token: only the refresh reached the API.
+        self.assertEqual({path for _, path, _ in self.requests()} - {self.TOKEN_ENDPOINT}, set())
+        self.assert_no_token_printed(r)
+
+    def test_a_refresh_the_api_answers_503_or_500_for_goes_to_the_fallback(self):
+        self.written_and_expired()
+        cases = {503: r"^gave up after \d+ attempts? in [0-9.]+ s: last answer 503 ",
+                 500: r"^the POST request for the OAuth token endpoint may or may not have been applied \(last "
+                      r"answer 500 "}
+        for status, why in cases.items():
+            with self.subTest(status=status):
+                self.reset()
+                self.script({"status": status, "repeat": True}, path=self.TOKEN_ENDPOINT, method="POST")
+                self.assert_from_fallback(self.run_launcher(*self.fallback()), why)
+                # Without a fallback, as before: the refresh's own error and exit 69.
+                r = self.run_launcher("--retry-timeout", "1")
+                self.assertEqual(r.code, 69, r.err)
+                self.assertFalse(os.path.exists(self.marker))
+                self.assertRegex(r.lines[-1], "^dotenv-run: error: " + why[1:])
+                self.assertFalse([line for line in r.lines if FALLBACK_NOTICE.match(line)])
+
+    def test_a_refresh_that_times_out_goes_to_the_fallback(self):
+        self.written_and_expired()
+        self.script({"action": "pass", "delay": 4}, path=self.TOKEN_ENDPOINT, method="POST")
+        r = self.run_launcher(*self.fallback("--timeout", "1"))
+        self.assert_from_fallback(r, r"^the POST request for the OAuth token endpoint may or may not have been "
+                                     r"applied \(last error: the request timed out ")
+
+    def test_a_refresh_with_the_connection_refused_goes_to_the_fallback(self):
+        self.written_and_expired()
+        # The same stored login under an API URL where nothing listens, as with the server stopped.
+        dead_url = f"https://127.0.0.1:{fx.free_port()}"
+        with open(self.credentials) as f:
+            data = json.load(f)
+        data["logins"][dead_url] = data["logins"][self.server.url]
+        with open(self.credentials, "w") as f:
+            json.dump(data, f)
+        r = self.run_launcher(*self.fallback(), env=self.cloud_env(DOTENV_CLOUD_API_URL=dead_url))
+        self.assert_from_fallback(r, r"^gave up after \d+ attempts? in [0-9.]+ s: last error: could not connect to "
+                                     r"the API ")
+
+    def test_watch_and_restart_start_from_the_fallback_when_the_refresh_gives_up(self):
+        self.written_and_expired()
+        self.script({"status": 503, "repeat": True}, path=self.TOKEN_ENDPOINT, method="POST")
+        env = self.cloud_env(DOTENV_RUN_WATCH_MIN_INTERVAL_MS="100")
+        for watch in (("--watch", "0.3"), ("--watch", "0.3", "--restart")):
+            with self.subTest(watch=watch):
+                r = self.run_launcher(*self.fallback(*watch), env=env)
+                self.assert_from_fallback(r, r"^gave up after \d+ attempts? in [0-9.]+ s: last answer 503 ")
+
+    def test_a_refused_refresh_or_a_pin_failure_never_uses_the_fallback(self):
+        self.written_and_expired()
+        wrong_pin = "sha256//" + base64.b64encode(bytes(32)).decode()
+        r = self.run_launcher(*self.fallback("--pin", wrong_pin))
+        self.assertEqual(r.code, 69, r.err)
+        self.assertEqual(len(r.lines), 1, r.err)
+        self.assertTrue(r.lines[0].startswith("dotenv-run: error: the API's public key matches none of the pins: "),
+                        r.err)
+        self.rewrite_stored(refresh_token="not-a-known-refresh-token")
+        r = self.run_launcher(*self.fallback())
+        self.assertEqual(r.code, 77, r.err)
+        self.assertEqual(len(r.lines), 1, r.err)
+        self.assertIn("was refused (401 invalid_request: ", r.lines[0])
+        self.assertFalse(os.path.exists(self.marker))
+        # Kept: the login is bad, not the project's access or its last answer.
+        self.assertTrue(os.path.exists(self.fallback_file))
 
 
 if __name__ == "__main__":

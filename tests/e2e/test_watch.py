@@ -214,6 +214,26 @@ class Watch(WatchTest):
                 self.assertTrue(fx.wait_until(lambda: not self.running(watchers[0]), 5),
                                 "the watcher outlived the program")
 
+    def test_the_watcher_ends_with_the_program_while_a_round_waits_for_a_slow_answer(self):
+        proc = self.start("--watch", "0.3")
+        self.wait_started()
+        [watcher] = self.watchers()
+        self.reset()
+        self.script({"action": "pass", "delay": 8, "repeat": True})
+        time.sleep(1.0)  # the next round has sent its request and waits for the answer
+        self.assertEqual(self.resolves(), [], "no answer went out yet")
+        self.assertTrue(self.running(watcher))
+        with open(self.events + ".stop", "w") as f:
+            f.write("0")
+        proc.wait(timeout=15)
+        exited_at = time.monotonic()
+        self.assertTrue(fx.wait_until(lambda: not self.running(watcher), 10), "the watcher outlived the program")
+        self.assertLess(time.monotonic() - exited_at, 1.0, "the watcher waited for its round's answer")
+        out, err = proc.communicate(timeout=15)  # stderr ends when the watcher's copy closes
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertNotIn(b"watch:", err)
+        os.unlink(self.events + ".stop")
+
     def test_a_launch_that_fails_leaves_no_watcher(self):
         self.file("token", fx.INVALID_TOKEN + "\n")
         proc = self.start("--watch", "0.3")

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "api/api_error.hpp"
 #include "api/client.hpp"
 #include "core/error.hpp"
 #include "scripted_http.hpp"
@@ -262,6 +263,23 @@ TEST_CASE("a POST that timed out after it was sent is not sent again: exit 69, i
   CHECK(h.requests.size() == 1);
   CHECK(h.sleeps.empty());
   CHECK(h.notices.empty());
+}
+
+TEST_CASE("a write whose outcome is unknown and cannot be read back is an outage, for the offline fallback") {
+  for (const testing::Scripted& lost : {broken(TransportError::kTimeout, "Operation timed out"),
+                                        answer(500, R"({"message": "Internal server error."})")}) {
+    Harness h;
+    h.write(Method::kPost);
+    h.script = {lost};
+    std::optional<FailureKind> kind;
+    try {
+      h.run();
+    } catch (const ApiFailure& f) {
+      kind = f.kind();
+    } catch (const Error&) {
+    }
+    CHECK(kind == FailureKind::kOutage);
+  }
 }
 
 TEST_CASE("a timeout before the request went out (the connection never completed) lets a POST be sent again") {
