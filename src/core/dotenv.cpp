@@ -8,6 +8,10 @@
 #include <cstring>
 #include <vector>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "core/error.hpp"
 #include "core/expand.hpp"
 #include "core/names.hpp"
@@ -135,7 +139,7 @@ class Parser {
   // [export ws+] KEY [ws] ( "=" [ws] VALUE [trailer] | ["#" comment] ), after leading blanks.
   void statement() {
     constexpr std::string_view kExport = "export";
-    if (text_.substr(pos_).starts_with(kExport) && is_blank(at(pos_ + kExport.size()))) {
+    if (text_[pos_] == 'e' && text_.substr(pos_).starts_with(kExport) && is_blank(at(pos_ + kExport.size()))) {
       std::size_t key = pos_ + kExport.size();
       while (is_blank(at(key))) ++key;
       // Otherwise `export` is itself the key (`export=1`, a bare `export`).
@@ -145,7 +149,7 @@ class Parser {
     if (!is_name_start(at(pos_))) throw SyntaxError("invalid name");
     std::size_t start = pos_;
     while (pos_ < text_.size() && is_key_char(text_[pos_])) ++pos_;
-    std::string_view key = text_.substr(start, pos_ - start);
+    const std::string_view key(text_.data() + start, pos_ - start);
     key_ = key;
 
     bool spaced = skip_blanks();
@@ -189,21 +193,59 @@ class Parser {
   // The rest of the line, up to a `#` that follows a blank (the blank may be the one
   // right after `=`, which is why the test looks at the character before the value).
   std::string_view unquoted() {
-    std::size_t start = pos_;
-    std::size_t eol = find(start, '\n');
-    std::size_t end = eol;
-    for (std::size_t i = find(start, '#', eol); i < eol; i = find(i + 1, '#', eol)) {
-      if (is_blank(text_[i - 1])) {
-        end = i;
+    const std::size_t start = pos_;
+    std::size_t end = 0;
+    std::size_t eol = 0;
+    bool plain = true;  // no backslash or `$` before the end: the value is its text
+    for (std::size_t i = next_unquoted_stop(start);; i = next_unquoted_stop(i + 1)) {
+      const char c = at(i);
+      if (c == '\n') {
+        end = eol = i;
         break;
       }
+      if (c == '#') {
+        if (!is_blank(text_[i - 1])) continue;
+        end = i;
+        eol = find(i, '\n');
+        break;
+      }
+      plain = false;
     }
     while (end > start && is_blank(text_[end - 1])) --end;
     value_end_ = end;
-    std::string_view value = decoded(text_.substr(start, end - start), Quoting::kUnquoted);
-    pos_ = eol;
-    skip_line();
+    const std::string_view raw = text_.substr(start, end - start);
+    std::string_view value = raw;
+    if (!plain) {
+      expand_value(raw, Quoting::kUnquoted, options_.expand, scope_, value_);
+      value = value_;
+    }
+    pos_ = eol < text_.size() ? eol + 1 : text_.size();
     return value;
+  }
+
+  // The first line break, `#`, backslash or `$` at or after `from`, else the end: one pass
+  // over an unquoted value where memchr would make one per character (16 bytes at a time).
+  std::size_t next_unquoted_stop(std::size_t from) const {
+    const char* s = text_.data();
+    const std::size_t n = text_.size();
+    std::size_t i = from;
+#ifdef __SSE2__
+    const __m128i nl = _mm_set1_epi8('\n');
+    const __m128i hash = _mm_set1_epi8('#');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i dollar = _mm_set1_epi8('$');
+    for (; i + 16 <= n; i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, hash)),
+                                       _mm_or_si128(_mm_cmpeq_epi8(v, backslash), _mm_cmpeq_epi8(v, dollar)));
+      if (const int bits = _mm_movemask_epi8(hit); bits != 0) return i + static_cast<std::size_t>(__builtin_ctz(bits));
+    }
+#endif
+    for (; i < n; ++i) {
+      const char c = s[i];
+      if (c == '\n' || c == '#' || c == '\\' || c == '$') return i;
+    }
+    return n;
   }
 
   // Raw; `\'` gives `'`, and `\\` stays two backslashes but cannot escape the closing quote.
@@ -292,13 +334,22 @@ class Parser {
 std::size_t count_lines(std::string_view text) {
   std::size_t lines = 1;
   const char* p = text.data();
-  const char* end = p + text.size();
-  while (p < end) {
-    const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
-    if (nl == nullptr) break;
-    ++lines;
-    p = static_cast<const char*>(nl) + 1;
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+#ifdef __SSE2__
+  // 16 bytes at a time: each byte lane counts its line breaks (up to 255), then the lanes are summed.
+  const __m128i nl = _mm_set1_epi8('\n');
+  while (i + 16 <= n) {
+    __m128i counts = _mm_setzero_si128();
+    for (int k = 0; k < 255 && i + 16 <= n; ++k, i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      counts = _mm_sub_epi8(counts, _mm_cmpeq_epi8(v, nl));
+    }
+    const __m128i sums = _mm_sad_epu8(counts, _mm_setzero_si128());
+    lines += static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) + static_cast<std::size_t>(_mm_extract_epi16(sums, 4));
   }
+#endif
+  for (; i < n; ++i) lines += p[i] == '\n' ? 1 : 0;
   return lines;
 }
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -25,6 +26,14 @@ std::string_view entry_name(const char* entry) {
   return eq ? std::string_view(entry, static_cast<std::size_t>(eq - entry)) : std::string_view(entry);
 }
 
+// What each byte means in a name: 1 a NUL, 2 a byte no environment name may hold ('=', a
+// blank or control character, non-ASCII), 0 fine. One look-up per byte, one pass per name.
+constexpr std::array<unsigned char, 256> kNameFaults = [] {
+  std::array<unsigned char, 256> faults{};
+  for (int c = 0; c < 256; ++c) faults[c] = c == 0 ? 1 : (c == '=' || c <= 0x20 || c >= 0x7f) ? 2 : 0;
+  return faults;
+}();
+
 bool is_launcher_variable(std::string_view name) {
   for (std::string_view v : kSecretVariables) {
     if (name == v) return true;
@@ -40,15 +49,13 @@ void validate_secrets(const Variables& secrets, bool allow_unsafe_names, bool in
     std::string_view value = secrets[i].value;
     if (name.empty()) throw Error(kExitDataError, fmt::format("secret number {} has an empty name", i + 1));
     // One pass over the name; a NUL is reported before any other fault.
-    bool nul = false;
-    bool valid = !is_digit(name[0]);
-    for (char c : name) {
-      unsigned char u = static_cast<unsigned char>(c);
-      nul |= u == 0;
-      valid &= c != '=' && u > 0x20 && u < 0x7f;
+    unsigned faults = 0;
+    for (char c : name) faults |= kNameFaults[static_cast<unsigned char>(c)];
+    if ((faults & 1) != 0)
+      throw Error(kExitDataError, fmt::format("secret number {} has a NUL byte in its name", i + 1));
+    if (faults != 0 || is_digit(name[0])) {
+      throw Error(kExitDataError, fmt::format("secret name '{}' is not a valid environment name", name));
     }
-    if (nul) throw Error(kExitDataError, fmt::format("secret number {} has a NUL byte in its name", i + 1));
-    if (!valid) throw Error(kExitDataError, fmt::format("secret name '{}' is not a valid environment name", name));
     if (!value.empty() && std::memchr(value.data(), '\0', value.size()) != nullptr) {
       throw Error(kExitDataError, fmt::format("secret {} has a NUL byte in its value", name));
     }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <iterator>
 
 namespace dotenv_run {
@@ -142,7 +143,9 @@ constexpr std::string_view kNames[] = {
 // the cost of checking 10,000 secrets). Built at compile time from the one list above.
 struct NameTable {
   std::array<std::string_view, std::size(kNames)> names;
-  std::array<std::size_t, 257> group;  // names[group[c], group[c + 1]) start with the character c
+  std::array<std::size_t, 257> group;      // names[group[c], group[c + 1]) start with the character c
+  std::array<std::uint32_t, 256> lengths;  // bit min(length, 31): a name starting with c is that long
+  std::array<bool, 256> starts_prefix;     // some prefix starts with c
 };
 
 constexpr NameTable make_name_table() {
@@ -158,6 +161,11 @@ constexpr NameTable make_name_table() {
     while (i < table.names.size() && static_cast<unsigned char>(table.names[i].front()) < c) ++i;
     table.group[c] = i;
   }
+  for (std::string_view name : table.names) {
+    table.lengths[static_cast<unsigned char>(name.front())] |= std::uint32_t{1}
+                                                               << std::min<std::size_t>(name.size(), 31);
+  }
+  for (std::string_view prefix : kPrefixes) table.starts_prefix[static_cast<unsigned char>(prefix.front())] = true;
   return table;
 }
 
@@ -172,9 +180,12 @@ std::span<const std::string_view> code_loading_names() { return kNames; }
 bool is_code_loading_name(std::string_view name) {
   if (name.empty()) return false;
   const auto first = static_cast<unsigned char>(name.front());
-  for (std::string_view prefix : kPrefixes) {
-    if (prefix.front() == name.front() && name.starts_with(prefix)) return true;
+  if (kNameTable.starts_prefix[first]) {
+    for (std::string_view prefix : kPrefixes) {
+      if (name.starts_with(prefix)) return true;
+    }
   }
+  if ((kNameTable.lengths[first] >> std::min<std::size_t>(name.size(), 31) & 1) == 0) return false;
   for (std::size_t i = kNameTable.group[first]; i < kNameTable.group[first + 1]; ++i) {
     std::string_view listed = kNameTable.names[i];
     if (listed.size() > name.size()) break;

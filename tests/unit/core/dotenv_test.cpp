@@ -586,3 +586,20 @@ TEST_CASE("every shared conformance vector gives its expected result") {
   CHECK(rejected > 0);
   MESSAGE(checked, " shared cases checked, ", rejected, " of them errors");
 }
+
+TEST_CASE("count_lines counts every line break, in texts of every length and long ones") {
+  CHECK(count_lines("") == 1);
+  CHECK(count_lines("A=1") == 1);
+  CHECK(count_lines("\n") == 2);
+  for (std::size_t length : {15, 16, 17, 31, 33, 4095, 4096, 4097, 70000}) {
+    INFO(length);
+    std::string text(length, 'x');
+    std::size_t breaks = 0;
+    for (std::size_t i = 0; i < length; i += 1 + i % 7) {
+      text[i] = '\n';
+      ++breaks;
+    }
+    CHECK(count_lines(text) == breaks + 1);
+    CHECK(count_lines(std::string(length, '\n')) == length + 1);
+  }
+}
