@@ -184,9 +184,8 @@ TEST_CASE("clean-env with preserve-env: a secret is dropped only for a kept inhe
   policy.clean_env = true;
   policy.preserve_env = true;
   policy.keep = {"PATH"};
-  auto env = build_child_environment(inherited.data(),
-                                     vars(arena.resource(), {{"HOME", "/s"}, {"PATH", "/s"}, {"E", ""}}), policy,
-                                     arena.resource());
+  auto env = build_child_environment(
+      inherited.data(), vars(arena.resource(), {{"HOME", "/s"}, {"PATH", "/s"}, {"E", ""}}), policy, arena.resource());
   CHECK(entries(env) == std::vector<std::string>{"PATH=/bin", "HOME=/s", "E="});
 }
 
@@ -263,4 +262,25 @@ TEST_CASE("the code-loading check gives what a scan of the list gives, for names
     refused += scan(name) ? 1 : 0;
   }
   CHECK(refused >= static_cast<int>(code_loading_names().size()));
+}
+
+TEST_CASE("every byte of a name is checked, at every position of an eight-byte word") {
+  SecretArena arena;
+  const std::string base = "ABCDEFGHIJKLMNOPQRS";  // 19 bytes: two whole words and a tail
+  for (std::size_t at = 0; at < base.size(); ++at) {
+    for (int byte : {0x00, 0x01, 0x09, 0x20, int{'='}, 0x7f, 0x80, 0xc3, 0xff}) {
+      std::string name = base;
+      name[at] = static_cast<char>(byte);
+      INFO("byte ", byte, " at ", at);
+      std::string expected = byte == 0 ? "secret number 1 has a NUL byte in its name"
+                                       : "secret name '" + name + "' is not a valid environment name";
+      CHECK(refusal(vars(arena.resource(), {{name, "x"}})) == expected);
+    }
+    for (int byte : {0x21, 0x30, 0x3c, 0x3e, 0x5f, 0x7e, 0x7a, 0x25}) {
+      std::string name = base;
+      name[at] = static_cast<char>(byte);
+      if (at == 0 && byte == 0x30) continue;  // a leading digit is refused
+      validate_secrets(vars(arena.resource(), {{name, "x"}}), false);
+    }
+  }
 }
