@@ -380,7 +380,13 @@ void Assignments::add(std::string_view name, std::uint32_t hash, std::string_vie
   // Filled in place: a short value built in a temporary would leave its bytes on the stack.
   Variable& added = variables_.emplace_back(Variable{SecretString(mem_), SecretString(mem_)});
   added.name.assign(name);
-  added.value.assign(value);
+  // A value longer than the in-place buffer is built straight in the arena and moved in (only a
+  // pointer passes through the stack): cheaper than growing the empty string.
+  if (value.size() > added.value.capacity()) {
+    added.value = SecretString(value, mem_);
+  } else {
+    added.value.assign(value);
+  }
   index_.insert(hash, at);
   texts_.push_back(text_);
   ++assigned_;
