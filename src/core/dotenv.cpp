@@ -5,8 +5,12 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <unordered_map>
+#include <cstring>
 #include <vector>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "core/error.hpp"
 #include "core/expand.hpp"
@@ -39,58 +43,17 @@ std::string_view normalise(std::string_view text, SecretString& copy) {
   return copy;
 }
 
-// The variables assigned so far, and what a reference sees: the latest value this input
-// assigned earlier, else the inherited lookup. Names are views into the input text.
-class Scope final : public Lookup {
- public:
-  Scope(const Lookup& env, std::pmr::memory_resource* mem, std::size_t expected)
-      : env_(env), mem_(mem), variables_(mem) {
-    variables_.reserve(expected);
-    index_.reserve(expected);
-  }
-
-  std::optional<std::string_view> find(std::string_view name) const override {
-    if (auto own = index_.find(name); own != index_.end()) return variables_[own->second].value;
-    return env_.find(name);
-  }
-
-  bool defines(std::string_view name) const { return index_.contains(name); }
-
-  void assign(std::string_view name, std::string_view value) {
-    auto [it, inserted] = index_.try_emplace(name, variables_.size());
-    if (inserted) {
-      // Filled in place: a short value built in a temporary would leave its bytes on the stack.
-      Variable& added = variables_.emplace_back(Variable{SecretString(mem_), SecretString(mem_)});
-      added.name.assign(name);
-      added.value.assign(value);
-    } else {
-      variables_[it->second].value.assign(value);
-    }
-  }
-
-  Variables take() { return std::move(variables_); }
-
- private:
-  const Lookup& env_;
-  std::pmr::memory_resource* mem_;
-  Variables variables_;
-  std::unordered_map<std::string_view, std::size_t> index_;
-};
-
 class Parser {
  public:
-  Parser(std::string_view text, const Lookup& env, const ParseOptions& options, std::pmr::memory_resource* mem)
-      : text_(text),
-        options_(options),
-        scope_(env, mem, static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1),
-        value_(mem) {
+  Parser(std::string_view text, const ParseOptions& options, Assignments& scope, std::pmr::memory_resource* mem)
+      : text_(text), options_(options), scope_(scope), value_(mem) {
     value_.reserve(256);  // in the arena, not in the buffer of a Parser on the stack
   }
 
   // When set, run() records where each statement sits (offsets into the text it was given).
   void record_into(std::vector<StatementSpan>* spans) { spans_ = spans; }
 
-  Variables run() {
+  void run() {
     if (std::size_t nul = text_.find('\0'); nul != std::string_view::npos) {
       statement_ = nul;
       throw SyntaxError(nul_message(nul));
@@ -111,7 +74,6 @@ class Parser {
                                         assignment_ ? value_end_ : 0});
       }
     }
-    return scope_.take();
   }
 
   // Names the variable when the NUL sits on a `NAME=` line, so an operator knows which
@@ -139,9 +101,7 @@ class Parser {
     return "NUL byte in the input";
   }
 
-  std::size_t line() const {
-    return static_cast<std::size_t>(std::count(text_.begin(), text_.begin() + statement_, '\n')) + 1;
-  }
+  std::size_t line() const { return count_lines(text_.substr(0, statement_)); }
 
   // The error's place: the line and, for an error in a value, the name on the left of `=`.
   // Nothing from the right of `=` is ever part of it (a name inside ${...} is value text too).
@@ -160,6 +120,16 @@ class Parser {
     return pos_ != start;
   }
 
+  // The first `c` at or after `from` and before `to` (memchr, not a byte loop), else `to`.
+  std::size_t find(std::size_t from, char c, std::size_t to = std::string_view::npos) const {
+    to = std::min(to, text_.size());
+    if (from >= to) return to;
+    const void* hit = std::memchr(text_.data() + from, c, to - from);
+    return hit == nullptr ? to : static_cast<std::size_t>(static_cast<const char*>(hit) - text_.data());
+  }
+
+  static bool contains(std::string_view s, char c) { return !s.empty() && std::memchr(s.data(), c, s.size()); }
+
   // Moves past the next line break (or to the end).
   void skip_line() {
     std::size_t eol = text_.find('\n', pos_);
@@ -169,7 +139,7 @@ class Parser {
   // [export ws+] KEY [ws] ( "=" [ws] VALUE [trailer] | ["#" comment] ), after leading blanks.
   void statement() {
     constexpr std::string_view kExport = "export";
-    if (text_.substr(pos_).starts_with(kExport) && is_blank(at(pos_ + kExport.size()))) {
+    if (text_[pos_] == 'e' && text_.substr(pos_).starts_with(kExport) && is_blank(at(pos_ + kExport.size()))) {
       std::size_t key = pos_ + kExport.size();
       while (is_blank(at(key))) ++key;
       // Otherwise `export` is itself the key (`export=1`, a bare `export`).
@@ -179,7 +149,7 @@ class Parser {
     if (!is_name_start(at(pos_))) throw SyntaxError("invalid name");
     std::size_t start = pos_;
     while (pos_ < text_.size() && is_key_char(text_[pos_])) ++pos_;
-    std::string_view key = text_.substr(start, pos_ - start);
+    const std::string_view key(text_.data() + start, pos_ - start);
     key_ = key;
 
     bool spaced = skip_blanks();
@@ -196,46 +166,98 @@ class Parser {
     }
   }
 
-  void bare_key(std::string_view key) {
-    if (scope_.defines(key)) return;  // it already holds its latest value
-    if (auto inherited = scope_.find(key)) scope_.assign(key, *inherited);
-  }
+  void bare_key(std::string_view key) { scope_.assign_bare(key); }
 
   void value(std::string_view key) {
     in_value_ = true;
     skip_blanks();
     value_begin_ = pos_;
     value_.clear();
+    std::string_view value;
     switch (at(pos_)) {
-      case '\'': single_quoted(); break;
-      case '`': back_quoted(); break;
-      case '"': double_quoted(); break;
-      default: unquoted(); break;
+      case '\'': value = single_quoted(); break;
+      case '`': value = back_quoted(); break;
+      case '"': value = double_quoted(); break;
+      default: value = unquoted(); break;
     }
-    scope_.assign(key, value_);
+    scope_.assign(key, value);
+  }
+
+  // A value with no escape and no reference is its text: a view of it, not a copy.
+  std::string_view decoded(std::string_view raw, Quoting quoting) {
+    if (!contains(raw, '\\') && !(options_.expand && contains(raw, '$'))) return raw;
+    expand_value(raw, quoting, options_.expand, scope_, value_);
+    return value_;
   }
 
   // The rest of the line, up to a `#` that follows a blank (the blank may be the one
   // right after `=`, which is why the test looks at the character before the value).
-  void unquoted() {
-    std::size_t start = pos_;
-    std::size_t eol = std::min(text_.find('\n', start), text_.size());
-    std::size_t end = eol;
-    for (std::size_t i = start; i < eol; ++i) {
-      if (text_[i] == '#' && is_blank(text_[i - 1])) {
-        end = i;
+  std::string_view unquoted() {
+    const std::size_t start = pos_;
+    std::size_t end = 0;
+    std::size_t eol = 0;
+    bool plain = true;  // no backslash or `$` before the end: the value is its text
+    for (std::size_t i = next_unquoted_stop(start);; i = next_unquoted_stop(i + 1)) {
+      const char c = at(i);
+      if (c == '\n') {
+        end = eol = i;
         break;
       }
+      if (c == '#') {
+        if (!is_blank(text_[i - 1])) continue;
+        end = i;
+        eol = find(i, '\n');
+        break;
+      }
+      plain = false;
     }
     while (end > start && is_blank(text_[end - 1])) --end;
     value_end_ = end;
-    expand_value(text_.substr(start, end - start), Quoting::kUnquoted, options_.expand, scope_, value_);
-    pos_ = eol;
-    skip_line();
+    const std::string_view raw = text_.substr(start, end - start);
+    std::string_view value = raw;
+    if (!plain) {
+      expand_value(raw, Quoting::kUnquoted, options_.expand, scope_, value_);
+      value = value_;
+    }
+    pos_ = eol < text_.size() ? eol + 1 : text_.size();
+    return value;
+  }
+
+  // The first line break, `#`, backslash or `$` at or after `from`, else the end: one pass
+  // over an unquoted value where memchr would make one per character (16 bytes at a time).
+  std::size_t next_unquoted_stop(std::size_t from) const {
+    const char* s = text_.data();
+    const std::size_t n = text_.size();
+    std::size_t i = from;
+#ifdef __SSE2__
+    const __m128i nl = _mm_set1_epi8('\n');
+    const __m128i hash = _mm_set1_epi8('#');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i dollar = _mm_set1_epi8('$');
+    for (; i + 16 <= n; i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, hash)),
+                                       _mm_or_si128(_mm_cmpeq_epi8(v, backslash), _mm_cmpeq_epi8(v, dollar)));
+      if (const int bits = _mm_movemask_epi8(hit); bits != 0) return i + static_cast<std::size_t>(__builtin_ctz(bits));
+    }
+#endif
+    for (; i < n; ++i) {
+      const char c = s[i];
+      if (c == '\n' || c == '#' || c == '\\' || c == '$') return i;
+    }
+    return n;
   }
 
   // Raw; `\'` gives `'`, and `\\` stays two backslashes but cannot escape the closing quote.
-  void single_quoted() {
+  std::string_view single_quoted() {
+    std::size_t close = find(pos_ + 1, '\'');
+    if (close == text_.size()) throw SyntaxError("unterminated single quote");
+    std::string_view raw = text_.substr(pos_ + 1, close - pos_ - 1);
+    if (!contains(raw, '\\')) {
+      pos_ = close + 1;
+      trailer();
+      return raw;
+    }
     std::size_t i = pos_ + 1;
     while (true) {
       std::size_t j = i;
@@ -257,23 +279,30 @@ class Parser {
       }
     }
     trailer();
+    return value_;
   }
 
-  void back_quoted() {
+  std::string_view back_quoted() {
     std::size_t close = text_.find('`', pos_ + 1);
     if (close == std::string_view::npos) throw SyntaxError("unterminated backtick quote");
-    value_.append(text_.substr(pos_ + 1, close - pos_ - 1));
+    std::string_view value = text_.substr(pos_ + 1, close - pos_ - 1);
     pos_ = close + 1;
     trailer();
+    return value;
   }
 
-  void double_quoted() {
-    std::size_t j = pos_ + 1;
-    while (j < text_.size() && text_[j] != '"') j += text_[j] == '\\' ? 2 : 1;
+  std::string_view double_quoted() {
+    // Up to the first `"` when no backslash comes before it; else a backslash skips a character.
+    std::size_t j = find(pos_ + 1, '"');
+    if (contains(text_.substr(pos_ + 1, j - pos_ - 1), '\\')) {
+      j = pos_ + 1;
+      while (j < text_.size() && text_[j] != '"') j += text_[j] == '\\' ? 2 : 1;
+    }
     if (j >= text_.size()) throw SyntaxError("unterminated double quote");
-    expand_value(text_.substr(pos_ + 1, j - pos_ - 1), Quoting::kDoubleQuoted, options_.expand, scope_, value_);
+    std::string_view value = decoded(text_.substr(pos_ + 1, j - pos_ - 1), Quoting::kDoubleQuoted);
     pos_ = j + 1;
     trailer();
+    return value;
   }
 
   // After a closing quote only blanks and a comment may follow.
@@ -287,8 +316,8 @@ class Parser {
 
   std::string_view text_;
   ParseOptions options_;
-  Scope scope_;
-  SecretString value_;  // the value being built, reused for every statement
+  Assignments& scope_;
+  SecretString value_;  // a value with escapes or references, built here; reused for every statement
   std::size_t pos_ = 0;
   std::size_t statement_ = 0;
   // What the statement just read looked like, for locate_statements.
@@ -302,15 +331,101 @@ class Parser {
 
 }  // namespace
 
-Variables parse_dotenv(std::string_view text, std::string_view source, const Lookup& env, const ParseOptions& options,
-                       std::pmr::memory_resource* mem) {
-  SecretString normalised(mem);
-  Parser parser(normalise(text, normalised), env, options, mem);
+std::size_t count_lines(std::string_view text) {
+  std::size_t lines = 1;
+  const char* p = text.data();
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+#ifdef __SSE2__
+  // 16 bytes at a time: each byte lane counts its line breaks (up to 255), then the lanes are summed.
+  const __m128i nl = _mm_set1_epi8('\n');
+  while (i + 16 <= n) {
+    __m128i counts = _mm_setzero_si128();
+    for (int k = 0; k < 255 && i + 16 <= n; ++k, i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      counts = _mm_sub_epi8(counts, _mm_cmpeq_epi8(v, nl));
+    }
+    const __m128i sums = _mm_sad_epu8(counts, _mm_setzero_si128());
+    lines += static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) + static_cast<std::size_t>(_mm_extract_epi16(sums, 4));
+  }
+#endif
+  for (; i < n; ++i) lines += p[i] == '\n' ? 1 : 0;
+  return lines;
+}
+
+Assignments::Assignments(const Lookup& inherited, std::pmr::memory_resource* mem, std::size_t expected)
+    : inherited_(inherited), mem_(mem), variables_(mem) {
+  variables_.reserve(expected);
+  texts_.reserve(expected);
+  index_.reserve(expected);
+}
+
+std::uint32_t Assignments::position(std::string_view name, std::uint32_t hash) const {
+  return index_.find(name, hash, [this](std::uint32_t at) { return std::string_view(variables_[at].name); });
+}
+
+std::optional<std::string_view> Assignments::find(std::string_view name) const {
+  if (std::uint32_t at = position(name, name_hash(name)); at != NameIndex::kNone) return variables_[at].value;
+  return inherited_.find(name);
+}
+
+void Assignments::count(std::uint32_t position) {
+  if (texts_[position] == text_) return;
+  texts_[position] = text_;
+  ++assigned_;
+}
+
+void Assignments::add(std::string_view name, std::uint32_t hash, std::string_view value) {
+  const auto at = static_cast<std::uint32_t>(variables_.size());
+  // Filled in place: a short value built in a temporary would leave its bytes on the stack.
+  Variable& added = variables_.emplace_back(Variable{SecretString(mem_), SecretString(mem_)});
+  added.name.assign(name);
+  // A value longer than the in-place buffer is built straight in the arena and moved in (only a
+  // pointer passes through the stack): cheaper than growing the empty string.
+  if (value.size() > added.value.capacity()) {
+    added.value = SecretString(value, mem_);
+  } else {
+    added.value.assign(value);
+  }
+  index_.insert(hash, at);
+  texts_.push_back(text_);
+  ++assigned_;
+}
+
+void Assignments::assign(std::string_view name, std::string_view value) {
+  const std::uint32_t hash = name_hash(name);
+  if (std::uint32_t at = position(name, hash); at != NameIndex::kNone) {
+    variables_[at].value.assign(value);
+    count(at);
+  } else {
+    add(name, hash, value);
+  }
+}
+
+void Assignments::assign_bare(std::string_view name) {
+  const std::uint32_t hash = name_hash(name);
+  if (std::uint32_t at = position(name, hash); at != NameIndex::kNone) {
+    count(at);  // it already holds its latest value, from this text or an earlier one
+  } else if (auto inherited = inherited_.find(name)) {
+    add(name, hash, *inherited);
+  }
+}
+
+void parse_dotenv_into(std::string_view text, std::string_view source, const ParseOptions& options, Assignments& into) {
+  SecretString normalised(into.memory());
+  Parser parser(normalise(text, normalised), options, into, into.memory());
   try {
-    return parser.run();
+    parser.run();
   } catch (const SyntaxError& e) {
     throw Error(kExitDataError, fmt::format("{}: {}: {}", source, parser.place(), e.what()));
   }
+}
+
+Variables parse_dotenv(std::string_view text, std::string_view source, const Lookup& env, const ParseOptions& options,
+                       std::pmr::memory_resource* mem) {
+  Assignments assignments(env, mem, count_lines(text));
+  parse_dotenv_into(text, source, options, assignments);
+  return assignments.take();
 }
 
 std::vector<StatementSpan> locate_statements(std::string_view text, std::string_view source,
@@ -318,8 +433,9 @@ std::vector<StatementSpan> locate_statements(std::string_view text, std::string_
   SecretString normalised_copy(mem);
   std::string_view normalised = normalise(text, normalised_copy);
   const MapLookup nothing;
+  Assignments assignments(nothing, mem, count_lines(normalised));
   std::vector<StatementSpan> spans;
-  Parser parser(normalised, nothing, ParseOptions{false}, mem);
+  Parser parser(normalised, ParseOptions{false}, assignments, mem);
   parser.record_into(&spans);
   try {
     parser.run();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <map>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "core/lookup.hpp"
+#include "core/name_index.hpp"
 #include "core/secure_memory.hpp"
 
 namespace dotenv_run {
@@ -27,6 +29,51 @@ struct ParseOptions {
   // false: `$` sequences are kept verbatim (quotes and escapes are still processed, `\$` still gives `$`).
   bool expand = true;
 };
+
+// The variables assigned so far by one or more texts read in order, as if they were one file
+// (core/merge reads every source into one): one entry per name in order of first appearance,
+// holding the latest value, all in `mem`. As a Lookup it is what a reference sees: the latest
+// value assigned so far, else `inherited`.
+class Assignments final : public Lookup {
+ public:
+  // `expected`: how many names to make room for (a line count is enough).
+  Assignments(const Lookup& inherited, std::pmr::memory_resource* mem, std::size_t expected = 0);
+  std::optional<std::string_view> find(std::string_view name) const override;
+
+  // Starts the next text: assigned() counts again from zero.
+  void next_text() {
+    ++text_;
+    assigned_ = 0;
+  }
+  // How many names the current text assigns (a name assigned twice counts once).
+  std::size_t assigned() const { return assigned_; }
+  std::size_t size() const { return variables_.size(); }
+  void assign(std::string_view name, std::string_view value);
+  // A bare KEY: keeps the latest value when there is one, else takes the inherited one.
+  void assign_bare(std::string_view name);
+  Variables take() { return std::move(variables_); }
+  std::pmr::memory_resource* memory() const { return mem_; }
+
+ private:
+  std::uint32_t position(std::string_view name, std::uint32_t hash) const;
+  void add(std::string_view name, std::uint32_t hash, std::string_view value);
+  void count(std::uint32_t position);
+
+  const Lookup& inherited_;
+  std::pmr::memory_resource* mem_;
+  Variables variables_;
+  NameIndex index_;                   // names -> positions in variables_
+  std::vector<std::uint32_t> texts_;  // per variable, the last text that assigned it
+  std::uint32_t text_ = 0;
+  std::size_t assigned_ = 0;
+};
+
+// The number of lines of `text` (memchr, not a byte loop), for reserving room.
+std::size_t count_lines(std::string_view text);
+
+// Parses one more text into `into` (see parse_dotenv), after into.next_text(). Throws what
+// parse_dotenv throws; `into` is then only fit to be dropped.
+void parse_dotenv_into(std::string_view text, std::string_view source, const ParseOptions& options, Assignments& into);
 
 // Parses one source; `source` names it in errors ("level project", "file ./x.env").
 // Result: one entry per name, in order of first appearance, holding the value of the last

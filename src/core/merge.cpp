@@ -2,7 +2,6 @@
 #include "core/merge.hpp"
 
 #include <algorithm>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -10,55 +9,26 @@
 
 namespace dotenv_run {
 
-namespace {
-
-// The names merged so far, looked up before the inherited environment.
-class MergedLookup final : public Lookup {
- public:
-  MergedLookup(const Variables& vars, const std::pmr::unordered_map<SecretString, std::size_t>& index,
-               const Lookup& inherited)
-      : vars_(vars), index_(index), inherited_(inherited) {}
-
-  std::optional<std::string_view> find(std::string_view name) const override {
-    // A transparent lookup would avoid this copy, but pmr strings lack the hash
-    // plumbing in libstdc++ 12; the copy lives in the secret arena anyway.
-    SecretString key(name, index_.get_allocator().resource());
-    if (auto it = index_.find(key); it != index_.end()) return std::string_view(vars_[it->second].value);
-    return inherited_.find(name);
-  }
-
- private:
-  const Variables& vars_;
-  const std::pmr::unordered_map<SecretString, std::size_t>& index_;
-  const Lookup& inherited_;
-};
-
-}  // namespace
-
 MergeResult merge_sources(std::span<const Source> sources, const Lookup& inherited, const ParseOptions& options,
                           std::pmr::memory_resource* mem) {
+  // One set of assignments across the sources, as if they were one file: a later source's
+  // value replaces an earlier one in place, and no source needs a list or an index of its own.
+  std::size_t lines = 0;
+  for (const Source& source : sources) lines += count_lines(source.text);
+  Assignments assignments(inherited, mem, lines);
   MergeResult result{Variables(mem), {}};
-  std::pmr::unordered_map<SecretString, std::size_t> index(mem);
-  MergedLookup lookup(result.variables, index, inherited);
+  result.counts.reserve(sources.size());
   for (const Source& source : sources) {
-    Variables parsed = parse_dotenv(source.text, source.name, lookup, options, mem);
-    result.counts.push_back(parsed.size());
-    // Growing in one step keeps the arena from holding several stale copies of the list.
-    result.variables.reserve(result.variables.size() + parsed.size());
-    index.reserve(result.variables.size() + parsed.size());
-    for (Variable& var : parsed) {
-      auto [it, inserted] = index.try_emplace(var.name, result.variables.size());
-      if (inserted) {
-        result.variables.push_back(std::move(var));
-      } else {
-        result.variables[it->second].value = std::move(var.value);
-      }
-    }
+    assignments.next_text();
+    parse_dotenv_into(source.text, source.name, options, assignments);
+    result.counts.push_back(assignments.assigned());
   }
+  result.variables = assignments.take();
   return result;
 }
 
 Variables select_variables(Variables merged, const Selection& selection, std::pmr::memory_resource* mem) {
+  if (selection.only.empty() && selection.exclude.empty() && selection.prefix.empty()) return merged;
   auto listed = [](const std::vector<std::string>& list, std::string_view name) {
     return std::find(list.begin(), list.end(), name) != list.end();
   };

@@ -2,6 +2,7 @@
 // built in the secret arena and checked against what execve() can take.
 #pragma once
 
+#include <cstring>
 #include <memory_resource>
 #include <optional>
 #include <span>
@@ -34,10 +35,27 @@ class ChildEnvironment {
   char* const* envp() const { return entries_.data(); }  // null-terminated, for execve()
   std::optional<std::string_view> find(std::string_view name) const;
   std::span<char* const> entries() const { return {entries_.data(), entries_.size() - 1}; }
-  void add(char* entry) { entries_.insert(entries_.end() - 1, entry); }
+  void reserve(std::size_t entries) { entries_.reserve(entries + 1); }
+  void add(char* entry) { add(entry, std::strlen(entry)); }
+  // `length`: the entry's length without its NUL, when the caller knows it.
+  void add(char* entry, std::size_t length) {
+    entries_.back() = entry;
+    entries_.push_back(nullptr);
+    bytes_ += length + 1;
+    if (length + 1 > largest_size_) {
+      largest_size_ = length + 1;
+      largest_ = entry;
+    }
+  }
+  // The entries' bytes, each with its NUL; the first of the longest entries (null when none).
+  std::size_t bytes() const { return bytes_; }
+  const char* largest() const { return largest_; }
 
  private:
   std::pmr::vector<char*> entries_;  // "NAME=value" strings in the arena, then the final null
+  std::size_t bytes_ = 0;
+  std::size_t largest_size_ = 0;
+  const char* largest_ = nullptr;
 };
 
 ChildEnvironment build_child_environment(char* const* inherited, const Variables& secrets, const ChildEnvPolicy& policy,

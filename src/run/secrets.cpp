@@ -13,7 +13,13 @@ namespace dotenv_run {
 
 LoadedSecrets load_secrets(const SourceLoader& load, const Options& options, const Lookup& inherited_env,
                            std::pmr::memory_resource* mem) {
-  LoadedSecrets out;
+  // Lists made with `mem` up front: a result moved into a list of another allocator would be
+  // copied element by element into malloc'd memory (short names and values sit inside the elements).
+  LoadedSecrets out{.sources = {},
+                    .counts = {},
+                    .merged_count = 0,
+                    .secrets = Variables(mem),
+                    .files = SecretFilePlan{.files = {}, .held = Variables(mem), .env_text = SecretString(mem)}};
   out.sources = load(mem);
   MergeResult merged = merge_sources(out.sources, inherited_env, ParseOptions{.expand = !options.no_expand}, mem);
   out.counts = std::move(merged.counts);

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -12,6 +13,7 @@
 
 #include "core/dotenv.hpp"
 #include "core/error.hpp"
+#include "core/expand.hpp"
 #include "core/secure_memory.hpp"
 #include "support/error_of.hpp"
 
@@ -464,6 +466,84 @@ TEST_CASE("ten thousand variables parse, with references between them") {
   CHECK(variables[19999].value == "value-9999/x");
 }
 
+// The parser takes a value with no backslash and no `$` as it is written (a view, no copy) and
+// gives every other value to expand_value: both ways must agree on every value.
+TEST_CASE("values read without expansion and values expanded agree, over many generated values") {
+  const MapLookup env{{"B", "bee"}, {"E", ""}};
+  constexpr std::string_view kAlphabet = "ab B{}:-+?$\\\t#'`xE_1";
+  std::uint32_t state = 12345;
+  auto next = [&](std::uint32_t n) {
+    state = state * 1103515245u + 12345u;
+    return (state >> 16) % n;
+  };
+  // What expand_value gives for a value, or "error" for a syntax error.
+  auto expanded = [&](std::string_view raw, Quoting quoting, bool expand) {
+    SecretArena arena;
+    SecretString out(arena.resource());
+    try {
+      expand_value(raw, quoting, expand, env, out);
+    } catch (const SyntaxError&) {
+      return std::string("error");
+    }
+    return std::string(out);
+  };
+  auto parsed = [&](const std::string& text, bool expand) {
+    SecretArena arena;
+    try {
+      Variables v = parse_dotenv(text, "t", env, ParseOptions{expand}, arena.resource());
+      REQUIRE(v.size() == 1);
+      return std::string(v[0].value);
+    } catch (const Error&) {
+      return std::string("error");
+    }
+  };
+  int plain = 0;
+  int special = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string raw;
+    std::uint32_t length = next(12);
+    // Half the values draw only from letters and blanks, so the plain path is well covered.
+    std::string_view alphabet = i % 2 == 0 ? kAlphabet : kAlphabet.substr(0, 3);
+    for (std::uint32_t k = 0; k < length; ++k) raw += alphabet[next(static_cast<std::uint32_t>(alphabet.size()))];
+    bool expand = next(4) != 0;
+    bool has_special = raw.find_first_of(expand ? "$\\" : "\\") != std::string::npos;
+    (has_special ? special : plain) += 1;
+    INFO("value [", raw, "] expand ", expand);
+
+    // Double quotes: any text without a `"` and not ending in a lone backslash.
+    std::string dq = raw;
+    if (!dq.empty() && dq.back() == '\\') dq += 'x';
+    CHECK(parsed("A=\"" + dq + "\"", expand) == expanded(dq, Quoting::kDoubleQuoted, expand));
+
+    // Unquoted: the value as the parser cuts it (no blank at either end, no ` #`, no leading quote).
+    std::string uq = raw;
+    for (char& c : uq) {
+      if (c == '#' || c == '\t') c = 'h';
+    }
+    while (!uq.empty() && uq.back() == ' ') uq.pop_back();
+    while (!uq.empty() && (uq.front() == ' ' || uq.front() == '\'' || uq.front() == '`')) uq.erase(0, 1);
+    CHECK(parsed("A=" + uq, expand) == expanded(uq, Quoting::kUnquoted, expand));
+  }
+  CHECK(plain > 5000);
+  CHECK(special > 3000);
+}
+
+TEST_CASE("single-quoted and backquoted values without escapes are taken as written") {
+  CHECK(value_of("A='a $B \" ` # x'") == "a $B \" ` # x");
+  CHECK(value_of("A='multi\nline'  # c") == "multi\nline");
+  CHECK(value_of("A=`a $B \\n ' \"`") == "a $B \\n ' \"");
+  CHECK(value_of("A='a\\'b' # note") == "a'b");
+  CHECK(error_of("A='abc").ends_with("unterminated single quote"));
+  CHECK(error_of("A='ab\\'").ends_with("unterminated single quote"));
+}
+
+TEST_CASE("an unquoted value ends at a hash after a blank, found past hashes that are not") {
+  CHECK(value_of("A=a#b#c d#e #f") == "a#b#c d#e");
+  CHECK(value_of("A=#x") == "#x");
+  CHECK(value_of("A= #x").empty());
+  CHECK(value_of("A=a\t#x") == "a");
+}
+
 TEST_CASE("every shared conformance vector gives its expected result") {
   std::ifstream file(DOTENV_CASES_JSON, std::ios::binary);
   REQUIRE(file.good());
@@ -505,4 +585,21 @@ TEST_CASE("every shared conformance vector gives its expected result") {
   CHECK(checked == static_cast<int>(cases.Size()));
   CHECK(rejected > 0);
   MESSAGE(checked, " shared cases checked, ", rejected, " of them errors");
+}
+
+TEST_CASE("count_lines counts every line break, in texts of every length and long ones") {
+  CHECK(count_lines("") == 1);
+  CHECK(count_lines("A=1") == 1);
+  CHECK(count_lines("\n") == 2);
+  for (std::size_t length : {15, 16, 17, 31, 33, 4095, 4096, 4097, 70000}) {
+    INFO(length);
+    std::string text(length, 'x');
+    std::size_t breaks = 0;
+    for (std::size_t i = 0; i < length; i += 1 + i % 7) {
+      text[i] = '\n';
+      ++breaks;
+    }
+    CHECK(count_lines(text) == breaks + 1);
+    CHECK(count_lines(std::string(length, '\n')) == length + 1);
+  }
 }

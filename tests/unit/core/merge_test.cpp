@@ -76,3 +76,58 @@ TEST_CASE("only, exclude and prefix select and rename") {
           select_variables(r.variables, {{"A", "MISSING"}, {}, ""}, arena.resource());
         }) == "--only names MISSING, which no source defines");
 }
+
+TEST_CASE("each source's count is the names it assigns, bare keys and repeats included once") {
+  SecretArena arena;
+  MapLookup env{{"Z", "z"}};
+  std::vector<Source> sources{{"level project api", "A=1\nB=2\n"},
+                              {"level target web", "A\nC=${A}${B}\nC=x\nA\n"},
+                              {"level environment prod", "Z\nMISSING\n"}};
+  MergeResult r = merge_sources(sources, env, {}, arena.resource());
+  CHECK(names(r.variables) == std::vector<std::string>{"A", "B", "C", "Z"});
+  CHECK(as_map(r.variables) == std::map<std::string, std::string>{{"A", "1"}, {"B", "2"}, {"C", "x"}, {"Z", "z"}});
+  CHECK(r.counts == std::vector<std::size_t>{2, 2, 1});
+}
+
+TEST_CASE("a reference sees the value of a name at that line, across sources") {
+  SecretArena arena;
+  MapLookup env{{"A", "inherited"}};
+  std::vector<Source> sources{{"level project api", "R0=$A\nA=p\nR1=$A\n"},
+                              {"level target web", "R2=$A\nA=${A}t\nR3=$A\n"},
+                              {"level environment prod", "A=e\nR0=$A\n"}};
+  MergeResult r = merge_sources(sources, env, {}, arena.resource());
+  CHECK(names(r.variables) == std::vector<std::string>{"R0", "A", "R1", "R2", "R3"});
+  CHECK(as_map(r.variables) == std::map<std::string, std::string>{
+                                   {"R0", "e"}, {"A", "e"}, {"R1", "p"}, {"R2", "p"}, {"R3", "pt"}});
+  CHECK(r.counts == std::vector<std::size_t>{3, 3, 2});
+}
+
+TEST_CASE("many variables over three sources merge deepest-wins in first-appearance order") {
+  SecretArena arena;
+  MapLookup env;
+  std::string project, target, environment;
+  for (int i = 0; i < 3000; ++i) {
+    project += "V" + std::to_string(i) + "=p" + std::to_string(i) + "\n";
+    if (i % 2 == 0) target += "V" + std::to_string(i) + "=t${V" + std::to_string(i) + "}\n";
+    if (i % 3 == 0) environment += "N" + std::to_string(i) + "=${V" + std::to_string(i) + "}\n";
+  }
+  std::vector<Source> sources{{"p", SecretString(project, arena.resource())},
+                              {"t", SecretString(target, arena.resource())},
+                              {"e", SecretString(environment, arena.resource())}};
+  MergeResult r = merge_sources(sources, env, {}, arena.resource());
+  REQUIRE(r.variables.size() == 4000);
+  CHECK(r.counts == std::vector<std::size_t>{3000, 1500, 1000});
+  CHECK(r.variables[2].value == "tp2");
+  CHECK(r.variables[3].value == "p3");
+  CHECK(r.variables[3000].name == "N0");
+  CHECK(r.variables[3001].value == "p3");
+  CHECK(r.variables[3002].value == "tp6");
+}
+
+TEST_CASE("an empty selection gives the merged variables unchanged") {
+  SecretArena arena;
+  MapLookup env;
+  const std::vector<Source> sources{{"f", "B=2\nA=1\n"}};
+  MergeResult r = merge_sources(sources, env, {}, arena.resource());
+  CHECK(names(select_variables(r.variables, {}, arena.resource())) == std::vector<std::string>{"B", "A"});
+}

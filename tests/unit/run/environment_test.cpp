@@ -1,6 +1,7 @@
 // Tests of the child's environment: policy, launcher variables, and refusals.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -162,4 +163,124 @@ TEST_CASE("a total over the exec limit is refused, naming the largest variable")
   CHECK(testing::error_of(kExitDataError, [&] {
           check_exec_limits({"true"}, env);
         }).find("(the largest variable is HUGE)") != std::string::npos);
+}
+
+TEST_CASE("a secret replaces every inherited entry of its name, and preserve-env keeps them all") {
+  SecretArena arena;
+  Env inherited({"A=1", "B=x", "A=2", "C"});
+  auto secrets = vars(arena.resource(), {{"A", "s"}, {"D", "d"}});
+  CHECK(entries(build_child_environment(inherited.data(), secrets, {}, arena.resource())) ==
+        std::vector<std::string>{"B=x", "C", "A=s", "D=d"});
+  ChildEnvPolicy preserve;
+  preserve.preserve_env = true;
+  CHECK(entries(build_child_environment(inherited.data(), secrets, preserve, arena.resource())) ==
+        std::vector<std::string>{"A=1", "B=x", "A=2", "C", "D=d"});
+}
+
+TEST_CASE("clean-env with preserve-env: a secret is dropped only for a kept inherited name") {
+  SecretArena arena;
+  Env inherited({"PATH=/bin", "HOME=/root"});
+  ChildEnvPolicy policy;
+  policy.clean_env = true;
+  policy.preserve_env = true;
+  policy.keep = {"PATH"};
+  auto env = build_child_environment(
+      inherited.data(), vars(arena.resource(), {{"HOME", "/s"}, {"PATH", "/s"}, {"E", ""}}), policy, arena.resource());
+  CHECK(entries(env) == std::vector<std::string>{"PATH=/bin", "HOME=/s", "E="});
+}
+
+TEST_CASE("thousands of secrets and inherited names combine as a linear scan would") {
+  SecretArena arena;
+  std::vector<std::string> inherited_entries;
+  for (int i = 0; i < 300; ++i) inherited_entries.push_back("N" + std::to_string(i * 3) + "=i");
+  Env inherited(inherited_entries);
+  std::vector<std::pair<std::string, std::string>> list;
+  for (int i = 0; i < 3000; ++i) list.emplace_back("N" + std::to_string(i * 2), "s" + std::to_string(i));
+  auto secrets = vars(arena.resource(), list);
+  for (bool preserve : {false, true}) {
+    ChildEnvPolicy policy;
+    policy.preserve_env = preserve;
+    std::vector<std::string> expected;
+    auto secret_named = [&](std::string_view name) {
+      return std::any_of(list.begin(), list.end(), [&](const auto& p) { return p.first == name; });
+    };
+    auto inherited_named = [&](std::string_view name) {
+      return std::any_of(inherited_entries.begin(), inherited_entries.end(),
+                         [&](const std::string& e) { return e.substr(0, e.find('=')) == name; });
+    };
+    for (const std::string& e : inherited_entries) {
+      if (preserve || !secret_named(e.substr(0, e.find('=')))) expected.push_back(e);
+    }
+    for (const auto& [name, value] : list) {
+      if (!preserve || !inherited_named(name)) expected.push_back(name + "=" + value);
+    }
+    CHECK(entries(build_child_environment(inherited.data(), secrets, policy, arena.resource())) == expected);
+  }
+}
+
+TEST_CASE("find gives the value of a name, and the exec limit counts the sizes of every entry") {
+  SecretArena arena;
+  Env inherited({"PATH=/usr/bin", "PATHX=no", "LONGEST_INHERITED=" + std::string(300, 'i')});
+  auto env = build_child_environment(inherited.data(), vars(arena.resource(), {{"S", std::string(200, 's')}}), {},
+                                     arena.resource());
+  CHECK(*env.find("PATH") == "/usr/bin");
+  CHECK(*env.find("PATHX") == "no");
+  CHECK_FALSE(env.find("PAT").has_value());
+  CHECK_FALSE(env.find("PATH=/usr/bin").has_value());
+  CHECK(env.bytes() == 14 + 9 + 319 + 203);
+  CHECK(std::string_view(env.largest()).starts_with("LONGEST_INHERITED="));
+}
+
+TEST_CASE("the code-loading check gives what a scan of the list gives, for names near listed ones") {
+  auto scan = [](std::string_view name) {
+    for (std::string_view prefix : code_loading_prefixes()) {
+      if (name.starts_with(prefix)) return true;
+    }
+    return std::find(code_loading_names().begin(), code_loading_names().end(), name) != code_loading_names().end();
+  };
+  std::vector<std::string> candidates{"", "_", "A", "P", "PS", "PS3", "LD", "L", "D", "GIT", "GIT_", "\x80", "\xff"};
+  for (std::string_view listed : code_loading_names()) {
+    std::string name(listed);
+    candidates.push_back(name);
+    candidates.push_back(name + "X");
+    candidates.push_back(name.substr(0, name.size() - 1));
+    candidates.push_back(name.substr(1));
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      std::string changed = name;
+      changed[i] = changed[i] == 'Z' ? 'Y' : 'Z';
+      candidates.push_back(changed);
+    }
+  }
+  for (std::string_view prefix : code_loading_prefixes()) {
+    candidates.emplace_back(prefix);
+    candidates.emplace_back(prefix.substr(0, prefix.size() - 1));
+  }
+  int refused = 0;
+  for (const std::string& name : candidates) {
+    INFO(name);
+    CHECK(is_code_loading_name(name) == scan(name));
+    refused += scan(name) ? 1 : 0;
+  }
+  CHECK(refused >= static_cast<int>(code_loading_names().size()));
+}
+
+TEST_CASE("every byte of a name is checked, at every position of an eight-byte word") {
+  SecretArena arena;
+  const std::string base = "ABCDEFGHIJKLMNOPQRS";  // 19 bytes: two whole words and a tail
+  for (std::size_t at = 0; at < base.size(); ++at) {
+    for (int byte : {0x00, 0x01, 0x09, 0x20, int{'='}, 0x7f, 0x80, 0xc3, 0xff}) {
+      std::string name = base;
+      name[at] = static_cast<char>(byte);
+      INFO("byte ", byte, " at ", at);
+      std::string expected = byte == 0 ? "secret number 1 has a NUL byte in its name"
+                                       : "secret name '" + name + "' is not a valid environment name";
+      CHECK(refusal(vars(arena.resource(), {{name, "x"}})) == expected);
+    }
+    for (int byte : {0x21, 0x30, 0x3c, 0x3e, 0x5f, 0x7e, 0x7a, 0x25}) {
+      std::string name = base;
+      name[at] = static_cast<char>(byte);
+      if (at == 0 && byte == 0x30) continue;  // a leading digit is refused
+      validate_secrets(vars(arena.resource(), {{name, "x"}}), false);
+    }
+  }
 }

@@ -56,3 +56,21 @@ TEST_CASE("the digest follows what a secret file holds, not its descriptor numbe
   CHECK(environment_digest(env, plan_holding("A=2\n"), key) != base);
   CHECK(environment_digest(env, SecretFilePlan{}, key) != base);
 }
+
+// Found while measuring (issue 11): the list of secrets was moved into a list of the default
+// allocator, so each Variable (with a short value inside it) was copied to malloc'd memory.
+TEST_CASE("the loaded secrets, their list and the file plan are all in the arena") {
+  SecretArena arena;
+  Options options;
+  const MapLookup env;
+  auto load = [](std::pmr::memory_resource* mem) {
+    std::vector<Source> sources;
+    sources.push_back(Source{"file a.env", SecretString("SHORT=tiny\nB=x\n", mem)});
+    return sources;
+  };
+  LoadedSecrets loaded = load_secrets(load, options, env, arena.resource());
+  REQUIRE(loaded.secrets.size() == 2);
+  CHECK(loaded.secrets.get_allocator().resource() == arena.resource());
+  CHECK(loaded.files.held.get_allocator().resource() == arena.resource());
+  CHECK(loaded.files.env_text.get_allocator().resource() == arena.resource());
+}
