@@ -51,7 +51,7 @@ void open(std::string_view blob) {
   try {
     const unsigned version = blob_key_version(blob, "level fuzz");
     const SecretString text = open_blob(blob, key(), kOrg, kLevel, "level fuzz", mem);
-    if (!in_place || *in_place != text) disagree();
+    if (!in_place || *in_place != std::string_view(text)) disagree();
     // What opens seals again (with a fixed nonce, to stay deterministic) and opens to the same text.
     const std::array<unsigned char, kBlobNonceBytes> nonce{};
     const std::string again = detail::seal_blob_with_nonce(text, key(), version, kOrg, kLevel, nonce);
