@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory_resource>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/blob.hpp"
@@ -31,10 +33,25 @@ const SecretKey& key() {
   return k;
 }
 
+[[noreturn]] void disagree() {
+  std::fprintf(stderr, "fuzz: open_blob_in_place and open_blob disagree\n");
+  __builtin_trap();
+}
+
 void open(std::string_view blob) {
+  // The blob opened in place too, over a heap copy that ASan watches: the same text or the same refusal.
+  std::string copy(blob);
+  std::optional<std::string> in_place;
+  std::string in_place_error;
+  try {
+    in_place = std::string(open_blob_in_place(copy, key(), kOrg, kLevel, "level fuzz", mem));
+  } catch (const Error& e) {
+    in_place_error = e.what();
+  }
   try {
     const unsigned version = blob_key_version(blob, "level fuzz");
     const SecretString text = open_blob(blob, key(), kOrg, kLevel, "level fuzz", mem);
+    if (!in_place || *in_place != std::string_view(text)) disagree();
     // What opens seals again (with a fixed nonce, to stay deterministic) and opens to the same text.
     const std::array<unsigned char, kBlobNonceBytes> nonce{};
     const std::string again = detail::seal_blob_with_nonce(text, key(), version, kOrg, kLevel, nonce);
@@ -44,6 +61,7 @@ void open(std::string_view blob) {
     }
   } catch (const Error& e) {
     fuzz::check_message(e.what());
+    if (in_place || in_place_error != e.what()) disagree();
   }
 }
 

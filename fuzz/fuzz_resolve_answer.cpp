@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <memory_resource>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/answer.hpp"
 #include "api/levels.hpp"
@@ -41,6 +43,11 @@ constexpr std::string_view kClientKey = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0
 // purpose); that is seconds per input, so the fuzzer leaves proofs above this to the unit tests.
 constexpr unsigned kMaxFuzzIterations = 2000;
 
+[[noreturn]] void disagree() {
+  std::fprintf(stderr, "fuzz: open_levels in place and from the text disagree\n");
+  __builtin_trap();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -51,7 +58,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const ResolveAnswer answer = parse_resolve_answer(secret_copy(body, mem), query);
     if (answer.key.proof && answer.key.proof->iterations > kMaxFuzzIterations) return 0;
     const std::optional<SecretSetting> client_key = SecretSetting{secret_copy(kClientKey, mem), "fuzz key file"};
-    const std::vector<Source> sources = open_levels(answer, client_key, mem);
+    // Opened from a second parse too, in place (as a launch does): the same texts or the same refusal.
+    std::optional<std::vector<Source>> in_place;
+    std::string in_place_error;
+    try {
+      in_place = open_levels(parse_resolve_answer(secret_copy(body, mem), query), client_key, mem);
+    } catch (const Error& e) {
+      in_place_error = e.what();
+    }
+    std::vector<Source> sources;
+    try {
+      sources = open_levels(answer, client_key, mem);
+    } catch (const Error& e) {
+      if (in_place || in_place_error != e.what()) disagree();
+      throw;
+    }
+    if (!in_place || in_place->size() != sources.size()) disagree();
+    for (std::size_t i = 0; i < sources.size(); ++i)
+      if ((*in_place)[i].text != sources[i].text) disagree();
     merge_sources(sources, MapLookup{}, ParseOptions{}, mem);
   } catch (const Error& e) {
     fuzz::check_message(e.what());

@@ -173,8 +173,9 @@ void parse_levels(const Value& data, const ExpectedLevels& expected, ResolveAnsw
 
 }  // namespace
 
-ResolveAnswer parse_resolve_answer(SecretString body, const ResolveQuery& query) {
-  ResolveAnswer answer(std::move(body));
+ResolveAnswer parse_resolve_answer(SecretString body, const ResolveQuery& query,
+                                   std::unique_ptr<SecretArena> body_memory) {
+  ResolveAnswer answer(std::move(body), std::move(body_memory));
   rapidjson::Document doc;
   if (auto problem = parse_json_in_place(answer.body.data(), answer.body.size(), doc))
     throw Error(kExitUnavailable, "the API's answer is not valid JSON: " + *problem);

@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <functional>
+#include <span>
+
 #include "core/blob.hpp"
 #include "core/error.hpp"
 #include "core/key_proof.hpp"
@@ -41,8 +44,17 @@ SecretKey key_for(const ResolveAnswer& answer, const std::optional<SecretSetting
 
 }  // namespace
 
-std::vector<Source> open_levels(const ResolveAnswer& answer, const std::optional<SecretSetting>& client_key,
-                                std::pmr::memory_resource* mem) {
+namespace {
+
+// Whether `part` views bytes of `whole` (std::less orders any two pointers).
+bool within(std::string_view whole, std::string_view part) {
+  const std::less_equal<const char*> le;
+  return le(whole.data(), part.data()) && le(part.data() + part.size(), whole.data() + whole.size());
+}
+
+// `body`, when given, is the answer's own text, writable: each blob is decoded over itself.
+std::vector<Source> open_each(const ResolveAnswer& answer, const std::optional<SecretSetting>& client_key,
+                              std::pmr::memory_resource* mem, char* body) {
   SecretKey key = key_for(answer, client_key);
   std::vector<Source> out;
   for (const ResolvedLevel& level : answer.levels) {
@@ -56,11 +68,27 @@ std::vector<Source> open_levels(const ResolveAnswer& answer, const std::optional
       throw Error(kExitDataError, fmt::format("{} is sealed with key version {}, but the key is version {}", name,
                                               version, answer.key.version));
     }
-    SecretString text = open_blob(*level.blob, key, answer.org_id, level.id, name, mem);
+    SecretString text =
+        body != nullptr && within(answer.body, *level.blob)
+            ? open_blob_in_place(std::span(body + (level.blob->data() - answer.body.data()), level.blob->size()), key,
+                                 answer.org_id, level.id, name, mem)
+            : open_blob(*level.blob, key, answer.org_id, level.id, name, mem);
     std::string detail = level.version ? fmt::format("version {}", *level.version) : std::string("no version");
     out.push_back({std::move(name), std::move(text), std::move(detail)});
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<Source> open_levels(const ResolveAnswer& answer, const std::optional<SecretSetting>& client_key,
+                                std::pmr::memory_resource* mem) {
+  return open_each(answer, client_key, mem, nullptr);
+}
+
+std::vector<Source> open_levels(ResolveAnswer&& answer, const std::optional<SecretSetting>& client_key,
+                                std::pmr::memory_resource* mem) {
+  return open_each(answer, client_key, mem, answer.body.data());
 }
 
 }  // namespace dotenv_run

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 
 #include "api/api_error.hpp"
 
@@ -26,9 +27,18 @@ std::string resolve_path(const ResolveQuery& query) {
   return path;
 }
 
-// A 200 is parsed; any other final answer is the resolve call's own error line.
-ResolveAnswer answer_of(ApiResponse response, const ApiSettings& settings, const ResolveQuery& query) {
-  if (response.status == 200) return parse_resolve_answer(std::move(response.body), query);
+// The answer's own arena (it holds a server-managed project's key, so it is secret memory): the
+// answer keeps it, and it is wiped and unmapped with the answer once the levels are opened, before
+// the .env texts are parsed, so the two never add up. One chunk of the announced size, no headroom:
+// what is parsed from the answer goes elsewhere, and every mapped byte counts against
+// RLIMIT_MEMLOCK.
+std::unique_ptr<SecretArena> answer_arena() { return std::make_unique<SecretArena>(16 * 1024, 1); }
+
+// A 200 is parsed, and the answer takes `memory`; any other final answer is the resolve call's own
+// error line. `memory` stays with the caller, to outlive the response, until the answer has both.
+ResolveAnswer answer_of(ApiResponse response, std::unique_ptr<SecretArena>& memory, const ApiSettings& settings,
+                        const ResolveQuery& query) {
+  if (response.status == 200) return parse_resolve_answer(std::move(response.body), query, std::move(memory));
   HttpResponse final_answer(response.body.get_allocator().resource());
   final_answer.status = response.status;
   final_answer.body = std::move(response.body);
@@ -96,14 +106,16 @@ ApiRequest resolve_request(const ResolveQuery& query) {
   return request;
 }
 
+// The answer goes to an arena of its own (answer_arena), not the launch's.
 ResolveAnswer resolve_with(const ApiSettings& settings, const ResolveQuery& query,
-                           std::pmr::memory_resource* secret_mem, const Notice& notice, HttpClient& client,
+                           std::pmr::memory_resource* /*secret_mem*/, const Notice& notice, HttpClient& client,
                            const RetryEnvironment& env, const BackoffPolicy& policy) {
   // Everything that can be refused is refused before the first byte goes out.
   checked_api_url(settings.api_url);
   check_query(query);
   ApiClient api(settings, client, env, notice, policy);
-  return answer_of(api.send_raw(resolve_request(query), secret_mem), settings, query);
+  std::unique_ptr<SecretArena> memory = answer_arena();
+  return answer_of(api.send_raw(resolve_request(query), memory->resource()), memory, settings, query);
 }
 
 ApiSettings connection_of(const Settings& settings, std::pmr::memory_resource* mem) {
@@ -143,12 +155,13 @@ std::variant<ResolveAnswer, ResolveFailure> resolve_once(const Settings& setting
   checked_api_url(api_settings.api_url);
   check_query(query);
   ApiClient api(api_settings, client, system_retry_environment(), Notice{});
-  HttpResponse response = api.send_once(resolve_request(query), secret_mem);
+  std::unique_ptr<SecretArena> memory = answer_arena();
+  HttpResponse response = api.send_once(resolve_request(query), memory->resource());
   if (response.error != TransportError::kNone) {
     if (!retryable(response.error)) return ResolveFailure{transport_error(response, api_settings), false, {}};
     return ResolveFailure{Error(kExitUnavailable, transport_text(response)), true, {}};
   }
-  if (response.status == 200) return parse_resolve_answer(std::move(response.body), query);
+  if (response.status == 200) return parse_resolve_answer(std::move(response.body), query, std::move(memory));
   const bool again = response.status == 429 || (response.status >= 500 && response.status < 600);
   std::optional<double> retry_after;
   if (!response.retry_after.empty()) retry_after = parse_retry_after(response.retry_after, std::time(nullptr));

@@ -5,25 +5,77 @@
 #include <sodium.h>
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 
 namespace dotenv_run {
 
 namespace {
 
 constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+// Set in a table entry for every byte outside the alphabet ('=' included): above the 24 bits of a group.
 constexpr std::uint32_t kInvalid = 0x80000000u;
 
-// Each byte's 6-bit value, or kInvalid (every byte outside the alphabet, '=' included).
-constexpr std::array<std::uint32_t, 256> kDecodeTable = [] {
-  std::array<std::uint32_t, 256> table{};
-  table.fill(kInvalid);
-  for (std::size_t i = 0; i < kAlphabet.size(); ++i)
-    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::uint32_t>(i);
-  return table;
+// One table per position in a group of four characters: each character's 6 bits already shifted to
+// their place in the group's 24 bits, so a group is four lookups and three ORs.
+struct DecodeTables {
+  std::array<std::uint32_t, 256> at[4];
+};
+
+constexpr DecodeTables kTables = [] {
+  DecodeTables t{};
+  for (int position = 0; position < 4; ++position) {
+    t.at[position].fill(kInvalid);
+    for (std::size_t i = 0; i < kAlphabet.size(); ++i)
+      t.at[position][static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::uint32_t>(i) << (18 - 6 * position);
+  }
+  return t;
 }();
 
-std::uint32_t value_of(char c) { return kDecodeTable[static_cast<unsigned char>(c)]; }
+std::uint32_t bits(int position, char c) { return kTables.at[position][static_cast<unsigned char>(c)]; }
+
+std::uint32_t group(const char* in) { return bits(0, in[0]) | bits(1, in[1]) | bits(2, in[2]) | bits(3, in[3]); }
+
+// The group's 24 bits as three bytes, written as a 4-byte word whose last byte the next group
+// overwrites: one store instead of three.
+void store_group(unsigned char* out, std::uint32_t v) {
+  if constexpr (std::endian::native == std::endian::little) {
+    const std::uint32_t word = __builtin_bswap32(v << 8);
+    std::memcpy(out, &word, sizeof word);
+  } else {
+    const std::uint32_t word = v << 8;
+    std::memcpy(out, &word, sizeof word);
+  }
+}
+
+// Decodes canonical padded base64 (text.size() a positive multiple of 4) into `out`, which has room
+// for exactly the decoded bytes; returns false, with `out` partly written, when it is not canonical.
+// `out` may be text's own bytes: a group's 3 bytes land before the next group's 4 characters.
+bool decode_groups(std::string_view text, std::size_t padding, unsigned char* out) {
+  const char* in = text.data();
+  const std::size_t groups = text.size() / 4;
+  std::uint32_t invalid = 0;
+  // Every group but the last has a next one to overwrite the word's fourth byte.
+  for (std::size_t g = 0; g + 1 < groups; ++g, in += 4, out += 3) {
+    const std::uint32_t v = group(in);
+    invalid |= v;
+    store_group(out, v);
+  }
+  // The last group: "xx==" or "xxx=" must leave no stray bits set in its last character.
+  const std::uint32_t a = bits(0, in[0]), b = bits(1, in[1]);
+  const std::uint32_t c = padding == 2 ? 0 : bits(2, in[2]), d = padding >= 1 ? 0 : bits(3, in[3]);
+  const std::uint32_t v = a | b | c | d;
+  invalid |= v;
+  if ((invalid & kInvalid) != 0) return false;
+  if ((padding == 2 && (v & 0xffff) != 0) || (padding == 1 && (v & 0xff) != 0)) return false;
+  out[0] = static_cast<unsigned char>(v >> 16);
+  if (padding < 2) out[1] = static_cast<unsigned char>(v >> 8);
+  if (padding < 1) out[2] = static_cast<unsigned char>(v);
+  return true;
+}
+
+std::size_t padding_of(std::string_view text) { return text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0; }
 
 }  // namespace
 
@@ -55,31 +107,18 @@ std::optional<std::vector<unsigned char>> base64_decode(std::string_view text) {
   // constant-time decoder was the largest single cost of a launch with 10,000 variables.
   if (text.size() % 4 != 0) return std::nullopt;
   if (text.empty()) return std::vector<unsigned char>();
-  const std::size_t groups = text.size() / 4;
-  const std::size_t padding = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
-  std::vector<unsigned char> bytes(groups * 3 - padding);
-  const char* in = text.data();
-  unsigned char* out = bytes.data();
-  std::uint32_t invalid = 0;
-  for (std::size_t g = 0; g + 1 < groups; ++g, in += 4, out += 3) {
-    const std::uint32_t a = value_of(in[0]), b = value_of(in[1]), c = value_of(in[2]), d = value_of(in[3]);
-    invalid |= a | b | c | d;
-    const std::uint32_t v = a << 18 | b << 12 | c << 6 | d;
-    out[0] = static_cast<unsigned char>(v >> 16);
-    out[1] = static_cast<unsigned char>(v >> 8);
-    out[2] = static_cast<unsigned char>(v);
-  }
-  // The last group: "xx==" or "xxx=" must leave no stray bits set in its last character.
-  const std::uint32_t a = value_of(in[0]), b = value_of(in[1]);
-  const std::uint32_t c = padding == 2 ? 0 : value_of(in[2]), d = padding >= 1 ? 0 : value_of(in[3]);
-  invalid |= a | b | c | d;
-  if ((invalid & kInvalid) != 0) return std::nullopt;
-  const std::uint32_t v = a << 18 | b << 12 | c << 6 | d;
-  if ((padding == 2 && (b & 0x0f) != 0) || (padding == 1 && (c & 0x03) != 0)) return std::nullopt;
-  out[0] = static_cast<unsigned char>(v >> 16);
-  if (padding < 2) out[1] = static_cast<unsigned char>(v >> 8);
-  if (padding < 1) out[2] = static_cast<unsigned char>(v);
+  std::vector<unsigned char> bytes(text.size() / 4 * 3 - padding_of(text));
+  if (!decode_groups(text, padding_of(text), bytes.data())) return std::nullopt;
   return bytes;
+}
+
+std::optional<std::size_t> base64_decode_in_place(std::span<char> text) {
+  const std::string_view view(text.data(), text.size());
+  if (view.size() % 4 != 0) return std::nullopt;
+  if (view.empty()) return 0;
+  const std::size_t padding = padding_of(view);
+  if (!decode_groups(view, padding, reinterpret_cast<unsigned char*>(text.data()))) return std::nullopt;
+  return view.size() / 4 * 3 - padding;
 }
 
 }  // namespace dotenv_run

@@ -21,4 +21,9 @@ std::optional<std::size_t> base64_decode_into(std::string_view text, std::span<u
 // base64, exactly as base64_decode_into refuses it. Not constant-time: never give it a secret.
 std::optional<std::vector<unsigned char>> base64_decode(std::string_view text);
 
+// base64_decode over the text's own bytes (the decoded bytes are fewer, and each lands before the
+// text still to read): the decoded length, or nullopt, with the text partly overwritten, when
+// base64_decode would refuse it. Saves a copy of a large ciphertext. Not constant-time either.
+std::optional<std::size_t> base64_decode_in_place(std::span<char> text);
+
 }  // namespace dotenv_run

@@ -110,27 +110,27 @@ std::string seal_blob(std::string_view plaintext, const SecretKey& key, unsigned
   return detail::seal_blob_with_nonce(plaintext, key, key_version, org_id, level_id, nonce);
 }
 
-SecretString open_blob(std::string_view blob, const SecretKey& key, std::string_view org_id, std::string_view level_id,
-                       std::string_view what, std::pmr::memory_resource* mem) {
-  const BlobParts parts = split_blob(blob, what);
-  // Ciphertext only: the normal heap is fine for it.
-  const auto raw = base64_decode(parts.payload);
-  if (!raw) throw Error(kExitDataError, fmt::format("{}: blob data is not valid base64", what));
+namespace {
+
+// Opens the decoded bytes (nonce, ciphertext, tag) of a blob split into `parts`.
+SecretString open_raw(std::span<const unsigned char> raw, const BlobParts& parts, const SecretKey& key,
+                      std::string_view org_id, std::string_view level_id, std::string_view what,
+                      std::pmr::memory_resource* mem) {
   constexpr std::size_t overhead = kBlobNonceBytes + kBlobTagBytes;
-  if (raw->size() < overhead) {
+  if (raw.size() < overhead) {
     throw Error(kExitDataError, fmt::format("{}: blob is too short ({} bytes of data, at least {} expected)", what,
-                                            raw->size(), overhead));
+                                            raw.size(), overhead));
   }
 
   const std::string ad = associated_data(parts.version_text, org_id, level_id);
-  const std::size_t text_size = raw->size() - overhead;
+  const std::size_t text_size = raw.size() - overhead;
   SecretString text(mem);
   text.resize(text_size);
   auto* out = reinterpret_cast<unsigned char*>(text.data());
   unsigned long long opened_len = 0;
   // libsodium checks the tag before it decrypts, so a failure leaves no plaintext behind.
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &opened_len, nullptr, raw->data() + kBlobNonceBytes,
-                                                 raw->size() - kBlobNonceBytes, bytes_of(ad), ad.size(), raw->data(),
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &opened_len, nullptr, raw.data() + kBlobNonceBytes,
+                                                 raw.size() - kBlobNonceBytes, bytes_of(ad), ad.size(), raw.data(),
                                                  key.data()) != 0) {
     throw Error(kExitDataError, fmt::format("{}: does not open: wrong key, or the blob belongs to another level "
                                             "or organization",
@@ -153,6 +153,28 @@ SecretString open_blob(std::string_view blob, const SecretKey& key, std::string_
   }
   text.resize(unpadded_len);  // what stays past the end is padding, not text
   return text;
+}
+
+}  // namespace
+
+SecretString open_blob(std::string_view blob, const SecretKey& key, std::string_view org_id, std::string_view level_id,
+                       std::string_view what, std::pmr::memory_resource* mem) {
+  const BlobParts parts = split_blob(blob, what);
+  // Ciphertext only: the normal heap is fine for it.
+  const auto raw = base64_decode(parts.payload);
+  if (!raw) throw Error(kExitDataError, fmt::format("{}: blob data is not valid base64", what));
+  return open_raw(*raw, parts, key, org_id, level_id, what, mem);
+}
+
+SecretString open_blob_in_place(std::span<char> blob, const SecretKey& key, std::string_view org_id,
+                                std::string_view level_id, std::string_view what, std::pmr::memory_resource* mem) {
+  const BlobParts parts = split_blob(std::string_view(blob.data(), blob.size()), what);
+  // The payload is the blob's tail; its bytes, not the prefix that parts.version_text views, are decoded over.
+  const std::span<char> payload = blob.subspan(blob.size() - parts.payload.size());
+  const auto size = base64_decode_in_place(payload);
+  if (!size) throw Error(kExitDataError, fmt::format("{}: blob data is not valid base64", what));
+  return open_raw(std::span(reinterpret_cast<const unsigned char*>(payload.data()), *size), parts, key, org_id,
+                  level_id, what, mem);
 }
 
 }  // namespace dotenv_run

@@ -34,8 +34,9 @@ void lock(void* start, std::size_t size) {
 
 void SecretArenaResource::new_chunk(std::size_t at_least) {
   // A request larger than the usual chunk is an answer or a decrypted text, and what is parsed
-  // from it follows: room for four times it, so a launch maps one or two chunks, not six.
-  const std::size_t wanted = at_least > next_chunk_ ? 4 * at_least + next_chunk_ : next_chunk_;
+  // from it follows: room for four times it (by default), so a launch maps one or two chunks, not
+  // six. The whole mapping counts against RLIMIT_MEMLOCK, touched or not.
+  const std::size_t wanted = at_least > next_chunk_ ? large_factor_ * at_least + next_chunk_ : next_chunk_;
   const std::size_t size = round_to_pages(wanted);
   const std::size_t guard = page_size();
   void* map = ::mmap(nullptr, size + 2 * guard, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

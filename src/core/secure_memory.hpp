@@ -15,9 +15,12 @@ namespace dotenv_run {
 // a low RLIMIT_MEMLOCK must not stop a launch) and marked MADV_DONTDUMP. Fresh anonymous pages
 // are zero, so nothing fills them. Releasing a chunk zeroes the bytes handed out from it, then
 // unmaps it; the arena can be used again after, starting small again.
+// A request larger than the next chunk gets a chunk of `large_factor` times its size (plus the
+// next chunk's): room for what is parsed from an answer or a text in the same mapping.
 class SecretArenaResource final : public std::pmr::memory_resource {
  public:
-  explicit SecretArenaResource(std::size_t initial_bytes) : initial_chunk_(initial_bytes), next_chunk_(initial_bytes) {}
+  explicit SecretArenaResource(std::size_t initial_bytes, std::size_t large_factor = 4)
+      : initial_chunk_(initial_bytes), next_chunk_(initial_bytes), large_factor_(large_factor) {}
   SecretArenaResource(const SecretArenaResource&) = delete;
   SecretArenaResource& operator=(const SecretArenaResource&) = delete;
   ~SecretArenaResource() override { release(); }
@@ -43,13 +46,15 @@ class SecretArenaResource final : public std::pmr::memory_resource {
   std::size_t left_ = 0;
   std::size_t initial_chunk_;
   std::size_t next_chunk_;
+  std::size_t large_factor_;
 };
 
 // The arena that holds every plaintext byte of one launch: decrypted blobs, parsed
 // names and values, the child's environment strings. Releasing it wipes them all.
 class SecretArena {
  public:
-  explicit SecretArena(std::size_t initial_bytes = 64 * 1024) : arena_(initial_bytes) {}
+  explicit SecretArena(std::size_t initial_bytes = 64 * 1024, std::size_t large_factor = 4)
+      : arena_(initial_bytes, large_factor) {}
   SecretArena(const SecretArena&) = delete;
   SecretArena& operator=(const SecretArena&) = delete;
 

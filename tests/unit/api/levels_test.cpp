@@ -1,6 +1,8 @@
 // Tests of opening a resolve answer: which key, its proof, key versions, empty levels.
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include <string>
 
 #include "api/levels.hpp"
@@ -117,4 +119,37 @@ TEST_CASE("a blob moved to another level does not open") {
   std::string message =
       testing::error_of(kExitDataError, [&] { open_levels(a.answer, std::nullopt, arena.resource()); });
   CHECK(message.rfind("level environment production: ", 0) == 0);
+}
+
+TEST_CASE("an answer not used after opens to the same texts, each blob decoded over its own text") {
+  SecretArena arena;
+  const SecretKey key = SecretKey::generate();
+  const std::string project_blob = seal_blob(std::string(3000, 'p') + "=1\n", key, 2, kOrg, kProjectId);
+  const std::string env_blob = seal_blob("B=environment\n", key, 2, kOrg, kEnvId);
+  const std::string json = fmt::format(
+      R"({{"data": {{"organization": {{"id": "{0}"}},
+        "project": {{"id": "{1}", "slug": "api", "encryption": "server"}},
+        "target": {{"id": "01JTGT00000000000000000000", "slug": "web"}},
+        "environment": {{"id": "{2}", "slug": "production"}},
+        "levels": [
+          {{"level": "project", "id": "{1}", "version": 7, "key_version": 2, "blob": "{3}"}},
+          {{"level": "target", "id": "01JTGT00000000000000000000", "version": null, "key_version": null, "blob": null}},
+          {{"level": "environment", "id": "{2}", "version": 3, "key_version": 2, "blob": "{4}"}}],
+        "key": {{"mode": "server", "version": 2, "key": "{5}"}}}}}})",
+      kOrg, kProjectId, kEnvId, project_blob, env_blob, key.to_base64());
+  const ResolveQuery query{std::string(kOrg), "api", "web", "production"};
+  const ResolveAnswer kept = parse_resolve_answer(secret_copy(json, arena.resource()), query);
+  ResolveAnswer spent = parse_resolve_answer(secret_copy(json, arena.resource()), query);
+
+  const std::vector<Source> copied = open_levels(kept, std::nullopt, arena.resource());
+  const std::vector<Source> in_place = open_levels(std::move(spent), std::nullopt, arena.resource());
+  REQUIRE(in_place.size() == copied.size());
+  for (std::size_t i = 0; i < copied.size(); ++i) {
+    CHECK(in_place[i].name == copied[i].name);
+    CHECK(in_place[i].text == copied[i].text);
+    CHECK(in_place[i].detail == copied[i].detail);
+  }
+  CHECK(std::string_view(in_place[0].text) == std::string(3000, 'p') + "=1\n");
+  CHECK(*kept.levels[0].blob == project_blob);
+  CHECK(*spent.levels[0].blob != project_blob);  // NOLINT(bugprone-use-after-move): open_levels took a reference
 }

@@ -70,6 +70,11 @@ TEST_CASE("base64 decoding of data refuses and accepts exactly what the constant
       const auto fast = base64_decode(input);
       REQUIRE(fast.has_value() == reference.has_value());
       if (fast) CHECK(*fast == std::vector<unsigned char>(out.begin(), out.begin() + static_cast<long>(*reference)));
+      std::string text = input;
+      const auto in_place = base64_decode_in_place(text);
+      REQUIRE(in_place.has_value() == reference.has_value());
+      if (in_place)
+        CHECK(std::vector<unsigned char>(text.begin(), text.begin() + static_cast<long>(*in_place)) == *fast);
     }
   }
 }
@@ -82,4 +87,15 @@ TEST_CASE("base64 decoding of data refuses stray bits before the padding") {
   CHECK_FALSE(base64_decode("Z===").has_value());
   CHECK_FALSE(base64_decode("====").has_value());
   CHECK_FALSE(base64_decode("Zg==Zm8=").has_value());  // padding only at the end
+}
+
+TEST_CASE("base64 decoding in place gives the bytes of a long text over its own first three quarters") {
+  std::vector<unsigned char> plain(3000);
+  for (std::size_t i = 0; i < plain.size(); ++i) plain[i] = static_cast<unsigned char>(i * 7 + i / 256);
+  for (const std::size_t size : {std::size_t{2998}, std::size_t{2999}, std::size_t{3000}}) {
+    const std::vector<unsigned char> part(plain.begin(), plain.begin() + static_cast<long>(size));
+    std::string text = base64_encode(part);
+    REQUIRE(base64_decode_in_place(text) == size);
+    CHECK(std::vector<unsigned char>(text.begin(), text.begin() + static_cast<long>(size)) == part);
+  }
 }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,11 +56,26 @@ class RecordingResource final : public std::pmr::memory_resource {
   std::vector<std::pair<std::unique_ptr<std::byte[]>, std::size_t>> blocks_;
 };
 
+// Opens `blob` both ways, from its text and over a copy of it (in place), which must agree on the
+// text and on every refusal.
 std::string open_text(std::string_view blob, const SecretKey& key, std::string_view org = kOrg,
                       std::string_view level = kLevel) {
   SecretArena arena;
-  const SecretString text = open_blob(blob, key, org, level, kWhat, arena.resource());
-  return std::string(text);
+  std::string copy(blob);
+  std::optional<std::string> in_place_text, in_place_error;
+  try {
+    in_place_text = std::string(open_blob_in_place(copy, key, org, level, kWhat, arena.resource()));
+  } catch (const Error& e) {
+    in_place_error = std::to_string(e.code()) + " " + e.what();
+  }
+  try {
+    const SecretString text = open_blob(blob, key, org, level, kWhat, arena.resource());
+    CHECK(in_place_text == std::string(text));
+    return std::string(text);
+  } catch (const Error& e) {
+    CHECK(in_place_error == std::to_string(e.code()) + " " + e.what());
+    throw;
+  }
 }
 
 Failure open_failure(std::string_view blob, const SecretKey& key, std::string_view org = kOrg,
