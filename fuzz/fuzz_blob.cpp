@@ -44,7 +44,7 @@ void open(std::string_view blob) {
   std::optional<std::string> in_place;
   std::string in_place_error;
   try {
-    in_place = std::string(open_blob_in_place(copy, key(), kOrg, kLevel, "level fuzz", mem));
+    in_place = std::string(open_blob_in_place(copy, key(), kOrg, kLevel, "level fuzz"));
   } catch (const Error& e) {
     in_place_error = e.what();
   }

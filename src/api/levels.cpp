@@ -70,8 +70,10 @@ std::vector<Source> open_each(const ResolveAnswer& answer, const std::optional<S
     }
     SecretString text =
         body != nullptr && within(answer.body, *level.blob)
-            ? open_blob_in_place(std::span(body + (level.blob->data() - answer.body.data()), level.blob->size()), key,
-                                 answer.org_id, level.id, name, mem)
+            ? SecretString(open_blob_in_place(std::span(body + (level.blob->data() - answer.body.data()),
+                                                        level.blob->size()),
+                                              key, answer.org_id, level.id, name),
+                           mem)
             : open_blob(*level.blob, key, answer.org_id, level.id, name, mem);
     std::string detail = level.version ? fmt::format("version {}", *level.version) : std::string("no version");
     out.push_back({std::move(name), std::move(text), std::move(detail)});

@@ -27,11 +27,9 @@ std::string resolve_path(const ResolveQuery& query) {
   return path;
 }
 
-// The answer's own arena (it holds a server-managed project's key, so it is secret memory): the
-// answer keeps it, and it is wiped and unmapped with the answer once the levels are opened, before
-// the .env texts are parsed, so the two never add up. One chunk of the announced size, no headroom:
-// what is parsed from the answer goes elsewhere, and every mapped byte counts against
-// RLIMIT_MEMLOCK.
+// An answer's own arena, for one resolve attempt of --watch (it holds a server-managed project's
+// key, so it is secret memory): the answer keeps it, and it is wiped and unmapped with the answer.
+// One chunk of the announced size, no headroom: every mapped byte counts against RLIMIT_MEMLOCK.
 std::unique_ptr<SecretArena> answer_arena() { return std::make_unique<SecretArena>(16 * 1024, 1); }
 
 // A 200 is parsed, and the answer takes `memory`; any other final answer is the resolve call's own
@@ -106,16 +104,17 @@ ApiRequest resolve_request(const ResolveQuery& query) {
   return request;
 }
 
-// The answer goes to an arena of its own (answer_arena), not the launch's.
+// The answer goes to the launch's arena, sized from Content-Length there: its blobs are opened
+// over their own bytes (open_levels), so the plaintext the launch parses is the answer's memory.
 ResolveAnswer resolve_with(const ApiSettings& settings, const ResolveQuery& query,
-                           std::pmr::memory_resource* /*secret_mem*/, const Notice& notice, HttpClient& client,
+                           std::pmr::memory_resource* secret_mem, const Notice& notice, HttpClient& client,
                            const RetryEnvironment& env, const BackoffPolicy& policy) {
   // Everything that can be refused is refused before the first byte goes out.
   checked_api_url(settings.api_url);
   check_query(query);
   ApiClient api(settings, client, env, notice, policy);
-  std::unique_ptr<SecretArena> memory = answer_arena();
-  return answer_of(api.send_raw(resolve_request(query), memory->resource()), memory, settings, query);
+  std::unique_ptr<SecretArena> none;
+  return answer_of(api.send_raw(resolve_request(query), secret_mem), none, settings, query);
 }
 
 ApiSettings connection_of(const Settings& settings, std::pmr::memory_resource* mem) {

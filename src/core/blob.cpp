@@ -112,21 +112,14 @@ std::string seal_blob(std::string_view plaintext, const SecretKey& key, unsigned
 
 namespace {
 
-// Opens the decoded bytes (nonce, ciphertext, tag) of a blob split into `parts`.
-SecretString open_raw(std::span<const unsigned char> raw, const BlobParts& parts, const SecretKey& key,
-                      std::string_view org_id, std::string_view level_id, std::string_view what,
-                      std::pmr::memory_resource* mem) {
-  constexpr std::size_t overhead = kBlobNonceBytes + kBlobTagBytes;
-  if (raw.size() < overhead) {
-    throw Error(kExitDataError, fmt::format("{}: blob is too short ({} bytes of data, at least {} expected)", what,
-                                            raw.size(), overhead));
-  }
-
+// Opens the decoded bytes (nonce, ciphertext, tag) of a blob split into `parts` into `out`, which has
+// room for the ciphertext's length and may be the ciphertext itself (raw + nonce: libsodium decrypts
+// in place when the two are the same). Returns the text's length, the padding removed.
+std::size_t open_raw_into(unsigned char* out, std::span<const unsigned char> raw, const BlobParts& parts,
+                          const SecretKey& key, std::string_view org_id, std::string_view level_id,
+                          std::string_view what) {
   const std::string ad = associated_data(parts.version_text, org_id, level_id);
-  const std::size_t text_size = raw.size() - overhead;
-  SecretString text(mem);
-  text.resize(text_size);
-  auto* out = reinterpret_cast<unsigned char*>(text.data());
+  const std::size_t text_size = raw.size() - kBlobNonceBytes - kBlobTagBytes;
   unsigned long long opened_len = 0;
   // libsodium checks the tag before it decrypts, so a failure leaves no plaintext behind.
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &opened_len, nullptr, raw.data() + kBlobNonceBytes,
@@ -139,19 +132,37 @@ SecretString open_raw(std::span<const unsigned char> raw, const BlobParts& parts
 
   // Reaching here means the holder of the key sealed a badly padded text: still refuse it.
   if (text_size == 0 || text_size % kBlobPaddingBlock != 0) {
-    wipe(text.data(), text.size());
+    wipe(out, text_size);
     throw Error(kExitDataError, fmt::format("{}: bad padding after decryption (length {} is not a positive "
                                             "multiple of 256)",
                                             what, text_size));
   }
   std::size_t unpadded_len = 0;
   if (sodium_unpad(&unpadded_len, out, text_size, kBlobPaddingBlock) != 0) {
-    wipe(text.data(), text.size());
+    wipe(out, text_size);
     throw Error(kExitDataError, fmt::format("{}: bad padding after decryption (the last 256 bytes hold no 0x80 "
                                             "marker followed only by zero bytes)",
                                             what));
   }
-  text.resize(unpadded_len);  // what stays past the end is padding, not text
+  return unpadded_len;  // what stays past the end is padding, not text
+}
+
+void check_raw_size(std::span<const unsigned char> raw, std::string_view what) {
+  constexpr std::size_t overhead = kBlobNonceBytes + kBlobTagBytes;
+  if (raw.size() < overhead) {
+    throw Error(kExitDataError, fmt::format("{}: blob is too short ({} bytes of data, at least {} expected)", what,
+                                            raw.size(), overhead));
+  }
+}
+
+// open_raw_into a new string in `mem`.
+SecretString open_raw(std::span<const unsigned char> raw, const BlobParts& parts, const SecretKey& key,
+                      std::string_view org_id, std::string_view level_id, std::string_view what,
+                      std::pmr::memory_resource* mem) {
+  check_raw_size(raw, what);
+  SecretString text(mem);
+  text.resize(raw.size() - kBlobNonceBytes - kBlobTagBytes);
+  text.resize(open_raw_into(reinterpret_cast<unsigned char*>(text.data()), raw, parts, key, org_id, level_id, what));
   return text;
 }
 
@@ -166,15 +177,19 @@ SecretString open_blob(std::string_view blob, const SecretKey& key, std::string_
   return open_raw(*raw, parts, key, org_id, level_id, what, mem);
 }
 
-SecretString open_blob_in_place(std::span<char> blob, const SecretKey& key, std::string_view org_id,
-                                std::string_view level_id, std::string_view what, std::pmr::memory_resource* mem) {
+std::string_view open_blob_in_place(std::span<char> blob, const SecretKey& key, std::string_view org_id,
+                                    std::string_view level_id, std::string_view what) {
   const BlobParts parts = split_blob(std::string_view(blob.data(), blob.size()), what);
   // The payload is the blob's tail; its bytes, not the prefix that parts.version_text views, are decoded over.
   const std::span<char> payload = blob.subspan(blob.size() - parts.payload.size());
   const auto size = base64_decode_in_place(payload);
   if (!size) throw Error(kExitDataError, fmt::format("{}: blob data is not valid base64", what));
-  return open_raw(std::span(reinterpret_cast<const unsigned char*>(payload.data()), *size), parts, key, org_id,
-                  level_id, what, mem);
+  const auto raw = std::span(reinterpret_cast<unsigned char*>(payload.data()), *size);
+  check_raw_size(raw, what);
+  // Decrypted over the ciphertext itself, right after the nonce.
+  unsigned char* text = raw.data() + kBlobNonceBytes;
+  const std::size_t length = open_raw_into(text, raw, parts, key, org_id, level_id, what);
+  return {reinterpret_cast<const char*>(text), length};
 }
 
 }  // namespace dotenv_run

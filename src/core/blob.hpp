@@ -32,11 +32,12 @@ std::string seal_blob(std::string_view plaintext, const SecretKey& key, unsigned
 SecretString open_blob(std::string_view blob, const SecretKey& key, std::string_view org_id, std::string_view level_id,
                        std::string_view what, std::pmr::memory_resource* mem);
 
-// open_blob over the blob's own text, which it overwrites (the base64 is decoded in place): no
-// copy of the ciphertext, for a blob whose text is not needed after.
-SecretString open_blob_in_place(std::span<char> blob, const SecretKey& key, std::string_view org_id,
-                                std::string_view level_id, std::string_view what, std::pmr::memory_resource* mem);
-
+// open_blob over the blob's own text, which it overwrites: the base64 is decoded in place and the
+// ciphertext decrypted in place, so the result views the plaintext inside `blob` (no copy, nothing
+// allocated). `blob` must be secret memory, and the view lives as long as it. On a failure `blob`
+// holds no plaintext.
+std::string_view open_blob_in_place(std::span<char> blob, const SecretKey& key, std::string_view org_id,
+                                    std::string_view level_id, std::string_view what);
 namespace detail {
 // seal_blob with a chosen nonce, so known-answer tests can compare blobs byte for byte.
 std::string seal_blob_with_nonce(std::string_view plaintext, const SecretKey& key, unsigned key_version,

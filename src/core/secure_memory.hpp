@@ -16,9 +16,14 @@ namespace dotenv_run {
 // are zero, so nothing fills them. Releasing a chunk zeroes the bytes handed out from it, then
 // unmaps it; the arena can be used again after, starting small again.
 // A request larger than the next chunk gets a chunk of `large_factor` times its size (plus the
-// next chunk's): room for what is parsed from an answer or a text in the same mapping.
+// next chunk's): room for what is parsed from an answer or a text in the same mapping. A chunk of
+// kHugeChunkFrom bytes or more is a whole number of 2 MiB huge pages, aligned and advised
+// (MADV_HUGEPAGE), so a large launch touches a few huge pages rather than hundreds of small ones.
 class SecretArenaResource final : public std::pmr::memory_resource {
  public:
+  static constexpr std::size_t kHugePage = std::size_t{2} << 20;
+  static constexpr std::size_t kHugeChunkFrom = std::size_t{1} << 20;
+
   explicit SecretArenaResource(std::size_t initial_bytes, std::size_t large_factor = 4)
       : initial_chunk_(initial_bytes), next_chunk_(initial_bytes), large_factor_(large_factor) {}
   SecretArenaResource(const SecretArenaResource&) = delete;
@@ -35,6 +40,8 @@ class SecretArenaResource final : public std::pmr::memory_resource {
     unsigned char* start;  // the first usable byte, right after the leading guard page
     std::size_t size;      // usable bytes, a whole number of pages
     std::size_t used;      // bytes handed out, once the chunk is no longer the last one
+    unsigned char* map;    // the whole mapping, guard pages included
+    std::size_t map_size;
   };
   void* do_allocate(std::size_t bytes, std::size_t alignment) override;
   void do_deallocate(void*, std::size_t, std::size_t) override {}  // monotonic: freed on release

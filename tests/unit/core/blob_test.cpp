@@ -64,7 +64,11 @@ std::string open_text(std::string_view blob, const SecretKey& key, std::string_v
   std::string copy(blob);
   std::optional<std::string> in_place_text, in_place_error;
   try {
-    in_place_text = std::string(open_blob_in_place(copy, key, org, level, kWhat, arena.resource()));
+    const std::string_view opened = open_blob_in_place(copy, key, org, level, kWhat);
+    // The text is decrypted over the blob's own bytes: a view into the copy, nothing allocated.
+    CHECK(opened.data() >= copy.data());
+    CHECK(opened.data() + opened.size() <= copy.data() + copy.size());
+    in_place_text = std::string(opened);
   } catch (const Error& e) {
     in_place_error = std::to_string(e.code()) + " " + e.what();
   }

@@ -112,3 +112,29 @@ TEST_CASE("releasing the secret arena unmaps it, and it can be used again") {
     CHECK(write_faults(p));  // unmapped: nothing of it is left to read
   }
 }
+
+TEST_CASE("a large secret arena chunk is whole huge pages, aligned, advised, locked and guarded") {
+  SecretArena arena(4096, 1);
+  constexpr std::size_t huge = SecretArenaResource::kHugePage;
+  auto* p = static_cast<unsigned char*>(arena.resource()->allocate(SecretArenaResource::kHugeChunkFrom + 1, 1));
+  p[0] = 's';
+  CHECK(reinterpret_cast<std::uintptr_t>(p) % huge == 0);
+  CHECK(arena.chunks().mapped_bytes() % huge == 0);
+  const std::string flags = vm_flags_of(p);
+  CAPTURE(flags);
+  CHECK(flags.find(" hg") != std::string::npos);  // MADV_HUGEPAGE
+  CHECK(flags.find(" lo") != std::string::npos);
+  CHECK(flags.find(" dd") != std::string::npos);
+  const std::size_t size = arena.chunks().mapped_bytes();
+  CHECK_FALSE(write_faults(p + size - 1));
+  CHECK(write_faults(p + size));
+  CHECK(write_faults(p - 1));
+}
+
+TEST_CASE("a smaller secret arena chunk stays on ordinary pages") {
+  SecretArena arena(4096, 1);
+  auto* p = static_cast<unsigned char*>(arena.resource()->allocate(SecretArenaResource::kHugeChunkFrom / 2, 1));
+  p[0] = 's';
+  CHECK(arena.chunks().mapped_bytes() < SecretArenaResource::kHugeChunkFrom);
+  CHECK(vm_flags_of(p).find(" hg") == std::string::npos);
+}
