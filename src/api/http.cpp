@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <optional>
 
 #include "core/error.hpp"
 #include "core/trusted_file.hpp"
@@ -41,6 +42,11 @@ struct Transfer {
   std::size_t max_body;
   bool too_large = false;
   bool reserved = false;
+  // An answer without a Content-Length grows here, in an arena of its own, and is copied once, at its
+  // final size, into the response's memory (the launch's arena, where it stays): the outgrown buffers
+  // go with this arena at the end of the transfer instead of staying until the launch ends.
+  std::unique_ptr<SecretArena> growth_arena;
+  std::optional<SecretString> growth;
 };
 
 // A failed attempt's body only yields its `message` and `error` fields. The arena keeps
@@ -63,20 +69,25 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     // would leave copies of the answer behind until it is released.
     t->reserved = true;
     curl_off_t length = -1;
-    if (curl_easy_getinfo(t->handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length > 0)
+    if (curl_easy_getinfo(t->handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length > 0) {
       body.reserve(std::min(static_cast<std::size_t>(length), t->max_body));
+    } else {
+      t->growth_arena = std::make_unique<SecretArena>(16 * 1024, 1, false);
+      t->growth.emplace(t->growth_arena->resource());
+    }
   }
-  if (n > t->max_body - body.size()) {
+  SecretString& into = t->growth ? *t->growth : body;
+  if (n > t->max_body - into.size()) {
     t->too_large = true;
     return 0;
   }
-  if (n > body.capacity() - body.size()) {
+  if (n > into.capacity() - into.size()) {
     // No Content-Length (a chunked answer): grow in powers of two and never past the cap.
     // The arena keeps every outgrown buffer, so std::string's own growth (x2 from 15 bytes,
     // overshooting the cap) left about four times the cap behind; this leaves at most two.
-    body.reserve(std::min(t->max_body, std::bit_ceil(std::max(body.size() + n, std::size_t{16384}))));
+    into.reserve(std::min(t->max_body, std::bit_ceil(std::max(into.size() + n, std::size_t{16384}))));
   }
-  body.append(data, n);
+  into.append(data, n);
   return n;
 }
 
@@ -328,7 +339,7 @@ const char* method_name(Method method) noexcept {
 
 HttpResponse CurlHttpClient::perform(const HttpRequest& request, std::pmr::memory_resource* body_memory) {
   HttpResponse response(body_memory);
-  Transfer transfer{handle_, &response, request.max_body};
+  Transfer transfer{handle_, &response, request.max_body, false, false, nullptr, std::nullopt};
   char error_buffer[CURL_ERROR_SIZE] = {};
   const HeaderList headers = request_headers(request, body_memory);
 
@@ -364,6 +375,10 @@ HttpResponse CurlHttpClient::perform(const HttpRequest& request, std::pmr::memor
     if (code == CURLE_COULDNT_RESOLVE_PROXY && std::string_view(error_buffer).starts_with("Unsupported proxy syntax"))
       response.error = TransportError::kProxySyntax;
     return response;
+  }
+  if (transfer.growth) {
+    response.body.reserve(transfer.growth->size());
+    response.body.append(*transfer.growth);
   }
   read_answer(h, response);
   return response;

@@ -41,7 +41,7 @@ void SecretArenaResource::new_chunk(std::size_t at_least) {
   // of 512 faults of 4 KiB, each of which costs microseconds (more in a VM). That is most of a
   // 10,000-variable launch's time otherwise; what it costs is up to 2 MiB resident for the last,
   // partly used huge page. Without transparent huge pages (`never`) the advice is ignored.
-  const bool huge = wanted >= kHugeChunkFrom;
+  const bool huge = huge_pages_ && wanted >= kHugeChunkFrom;
   const std::size_t size = huge ? round_up(wanted, kHugePage) : round_up(wanted, page_size());
   const std::size_t guard = page_size();
   // A huge chunk's mapping has a huge page of slack to be aligned in; what is not used of it

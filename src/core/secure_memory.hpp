@@ -24,8 +24,10 @@ class SecretArenaResource final : public std::pmr::memory_resource {
   static constexpr std::size_t kHugePage = std::size_t{2} << 20;
   static constexpr std::size_t kHugeChunkFrom = std::size_t{1} << 20;
 
-  explicit SecretArenaResource(std::size_t initial_bytes, std::size_t large_factor = 4)
-      : initial_chunk_(initial_bytes), next_chunk_(initial_bytes), large_factor_(large_factor) {}
+  // `huge_pages` false: every chunk on ordinary pages (for buffers outgrown by doubling, where a
+  // partly used huge page per step would add up).
+  explicit SecretArenaResource(std::size_t initial_bytes, std::size_t large_factor = 4, bool huge_pages = true)
+      : initial_chunk_(initial_bytes), next_chunk_(initial_bytes), large_factor_(large_factor), huge_pages_(huge_pages) {}
   SecretArenaResource(const SecretArenaResource&) = delete;
   SecretArenaResource& operator=(const SecretArenaResource&) = delete;
   ~SecretArenaResource() override { release(); }
@@ -54,14 +56,15 @@ class SecretArenaResource final : public std::pmr::memory_resource {
   std::size_t initial_chunk_;
   std::size_t next_chunk_;
   std::size_t large_factor_;
+  bool huge_pages_;
 };
 
 // The arena that holds every plaintext byte of one launch: decrypted blobs, parsed
 // names and values, the child's environment strings. Releasing it wipes them all.
 class SecretArena {
  public:
-  explicit SecretArena(std::size_t initial_bytes = 64 * 1024, std::size_t large_factor = 4)
-      : arena_(initial_bytes, large_factor) {}
+  explicit SecretArena(std::size_t initial_bytes = 64 * 1024, std::size_t large_factor = 4, bool huge_pages = true)
+      : arena_(initial_bytes, large_factor, huge_pages) {}
   SecretArena(const SecretArena&) = delete;
   SecretArena& operator=(const SecretArena&) = delete;
 
