@@ -2,6 +2,8 @@
 #include "run/fallback.hpp"
 
 #include <ctime>
+#include <optional>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -167,12 +169,29 @@ std::vector<Source> from_fallback(const Settings& settings, const FallbackSettin
   return levels;
 }
 
-// A failed write is a warning: a fallback must never be the reason a launch fails.
-void save(const ResolveAnswer& answer, const FallbackSettings& fallback, const ResolveQuery& query,
-          std::pmr::memory_resource* mem, const std::function<void(std::string_view)>& notice) {
+// The answer sealed for the fallback file, before its levels are opened over its own bytes. A
+// failure is a warning (a fallback must never be the reason a launch fails), said only once the
+// levels have opened: `warning` holds it until then.
+std::optional<std::string> sealed(const ResolveAnswer& answer, const FallbackSettings& fallback,
+                                  const ResolveQuery& query, std::string& warning) {
+  // The answer as JSON is secret (it holds the blobs and a server-managed key): built in an arena
+  // of its own, wiped and unmapped as soon as it is sealed.
+  SecretArena scratch(16 * 1024, 1);
+  try {
+    return seal_fallback(answer, query, now_seconds(), fallback.key, scratch.resource());
+  } catch (const Error& e) {
+    warning = fmt::format("warning: the fallback was not written: {}", e.what());
+  } catch (const std::bad_alloc&) {
+    warning = "warning: the fallback was not written: out of memory";
+  }
+  return std::nullopt;
+}
+
+void save(const std::string& sealed_answer, const FallbackSettings& fallback, const ResolveQuery& query,
+          const std::function<void(std::string_view)>& notice) {
   const FallbackStore store(fallback.dir.value);
   try {
-    store.write(fallback_file_name(query), seal_fallback(answer, query, now_seconds(), fallback.key, mem));
+    store.write(fallback_file_name(query), sealed_answer);
   } catch (const Error& e) {
     notice(fmt::format("warning: the fallback was not written: {}", e.what()));
   } catch (const std::bad_alloc&) {
@@ -223,8 +242,14 @@ std::vector<Source> load_cloud_levels(const Settings& settings, const std::optio
     if (failure.kind() == FailureKind::kAccessEnded) throw removed(failure, *fallback, query);
     return from_fallback(settings, *fallback, query, failure.what(), mem, notice);
   }
-  std::vector<Source> levels = open_levels(*answer, settings.key, mem);
-  save(*answer, *fallback, query, mem, notice);
+  std::string warning;
+  const std::optional<std::string> sealed_answer = sealed(*answer, *fallback, query, warning);
+  std::vector<Source> levels = open_levels(std::move(*answer), settings.key, mem);
+  if (sealed_answer) {
+    save(*sealed_answer, *fallback, query, notice);
+  } else {
+    notice(warning);
+  }
   return levels;
 }
 
