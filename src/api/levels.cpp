@@ -52,15 +52,15 @@ bool within(std::string_view whole, std::string_view part) {
   return le(whole.data(), part.data()) && le(part.data() + part.size(), whole.data() + whole.size());
 }
 
-// `body`, when given, is the answer's own text, writable: each blob is decoded over itself.
+// `body`, when not empty, is the answer's own text, writable: each blob is decoded over itself.
 std::vector<Source> open_each(const ResolveAnswer& answer, const std::optional<SecretSetting>& client_key,
-                              std::pmr::memory_resource* mem, char* body) {
+                              std::pmr::memory_resource* mem, std::span<char> body) {
   SecretKey key = key_for(answer, client_key);
   std::vector<Source> out;
   for (const ResolvedLevel& level : answer.levels) {
     std::string name = fmt::format("level {} {}", level.level, level.slug);
     if (!level.blob) {
-      out.push_back({std::move(name), SecretString(mem), "no secrets"});
+      out.push_back({std::move(name), {}, "no secrets"});
       continue;
     }
     unsigned version = blob_key_version(*level.blob, name);
@@ -68,15 +68,15 @@ std::vector<Source> open_each(const ResolveAnswer& answer, const std::optional<S
       throw Error(kExitDataError, fmt::format("{} is sealed with key version {}, but the key is version {}", name,
                                               version, answer.key.version));
     }
-    SecretString text =
-        body != nullptr && within(answer.body, *level.blob)
-            ? SecretString(open_blob_in_place(std::span(body + (level.blob->data() - answer.body.data()),
-                                                        level.blob->size()),
-                                              key, answer.org_id, level.id, name),
-                           mem)
-            : open_blob(*level.blob, key, answer.org_id, level.id, name, mem);
+    // In place over the answer's own bytes when it is writable, else a copy: either way in `mem`.
+    const std::string_view text =
+        !body.empty() && within({body.data(), body.size()}, *level.blob)
+            ? open_blob_in_place(body.subspan(static_cast<std::size_t>(level.blob->data() - body.data()),
+                                              level.blob->size()),
+                                 key, answer.org_id, level.id, name)
+            : keep_in_arena(open_blob(*level.blob, key, answer.org_id, level.id, name, mem), mem);
     std::string detail = level.version ? fmt::format("version {}", *level.version) : std::string("no version");
-    out.push_back({std::move(name), std::move(text), std::move(detail)});
+    out.push_back({std::move(name), text, std::move(detail)});
   }
   return out;
 }
@@ -85,12 +85,18 @@ std::vector<Source> open_each(const ResolveAnswer& answer, const std::optional<S
 
 std::vector<Source> open_levels(const ResolveAnswer& answer, const std::optional<SecretSetting>& client_key,
                                 std::pmr::memory_resource* mem) {
-  return open_each(answer, client_key, mem, nullptr);
+  return open_each(answer, client_key, mem, {});
 }
 
 std::vector<Source> open_levels(ResolveAnswer&& answer, const std::optional<SecretSetting>& client_key,
                                 std::pmr::memory_resource* mem) {
-  return open_each(answer, client_key, mem, answer.body.data());
+  // The levels are opened over the body only when it lives in `mem`: the body is then handed to
+  // the arena, so the texts stay valid after the answer is gone, and are wiped with the arena.
+  if (answer.body_memory || !answer.body.get_allocator().resource()->is_equal(*mem)) {
+    return open_each(answer, client_key, mem, {});
+  }
+  const std::string_view body = keep_in_arena(std::move(answer.body), mem);
+  return open_each(answer, client_key, mem, std::span(const_cast<char*>(body.data()), body.size()));
 }
 
 }  // namespace dotenv_run

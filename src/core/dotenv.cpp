@@ -24,29 +24,32 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
-// Drops a leading BOM and turns CRLF and lone CR into LF. The text is copied (into `copy`,
-// which lives in the secret arena) only when it has a CR at all.
-std::string_view normalise(std::string_view text, SecretString& copy) {
+// Drops a leading BOM and turns CRLF and lone CR into LF. The text is copied (into `mem`, the
+// secret arena, where the variables parsed from it may point) only when it has a CR at all.
+std::string_view normalise(std::string_view text, std::pmr::memory_resource* mem) {
   if (text.starts_with(kBom)) text.remove_prefix(kBom.size());
   std::size_t cr = text.find('\r');
   if (cr == std::string_view::npos) return text;
-  copy.reserve(text.size());
+  char* out = static_cast<char*>(mem->allocate(text.size(), 1));
+  std::size_t n = 0;
   std::size_t pos = 0;
   while (cr != std::string_view::npos) {
-    copy.append(text.substr(pos, cr - pos));
-    copy.push_back('\n');
+    std::memcpy(out + n, text.data() + pos, cr - pos);
+    n += cr - pos;
+    out[n++] = '\n';
     pos = cr + 1;
     if (pos < text.size() && text[pos] == '\n') ++pos;
     cr = text.find('\r', pos);
   }
-  copy.append(text.substr(pos));
-  return copy;
+  std::memcpy(out + n, text.data() + pos, text.size() - pos);
+  n += text.size() - pos;
+  return {out, n};
 }
 
 class Parser {
  public:
   Parser(std::string_view text, const ParseOptions& options, Assignments& scope, std::pmr::memory_resource* mem)
-      : text_(text), options_(options), scope_(scope), value_(mem) {
+      : text_(text), options_(options), scope_(scope), mem_(mem), value_(mem) {
     value_.reserve(256);  // in the arena, not in the buffer of a Parser on the stack
   }
 
@@ -180,6 +183,8 @@ class Parser {
       case '"': value = double_quoted(); break;
       default: value = unquoted(); break;
     }
+    // A value built in value_ is kept in the arena; any other is a view of the text.
+    if (!value.empty() && value.data() == value_.data()) value = arena_copy(value, mem_);
     scope_.assign(key, value);
   }
 
@@ -317,6 +322,7 @@ class Parser {
   std::string_view text_;
   ParseOptions options_;
   Assignments& scope_;
+  std::pmr::memory_resource* mem_;
   SecretString value_;  // a value with escapes or references, built here; reused for every statement
   std::size_t pos_ = 0;
   std::size_t statement_ = 0;
@@ -377,16 +383,7 @@ void Assignments::count(std::uint32_t position) {
 
 void Assignments::add(std::string_view name, std::uint32_t hash, std::string_view value) {
   const auto at = static_cast<std::uint32_t>(variables_.size());
-  // Filled in place: a short value built in a temporary would leave its bytes on the stack.
-  Variable& added = variables_.emplace_back(Variable{SecretString(mem_), SecretString(mem_)});
-  added.name.assign(name);
-  // A value longer than the in-place buffer is built straight in the arena and moved in (only a
-  // pointer passes through the stack): cheaper than growing the empty string.
-  if (value.size() > added.value.capacity()) {
-    added.value = SecretString(value, mem_);
-  } else {
-    added.value.assign(value);
-  }
+  variables_.push_back(Variable{name, value});
   index_.insert(hash, at);
   texts_.push_back(text_);
   ++assigned_;
@@ -395,7 +392,7 @@ void Assignments::add(std::string_view name, std::uint32_t hash, std::string_vie
 void Assignments::assign(std::string_view name, std::string_view value) {
   const std::uint32_t hash = name_hash(name);
   if (std::uint32_t at = position(name, hash); at != NameIndex::kNone) {
-    variables_[at].value.assign(value);
+    variables_[at].value = value;
     count(at);
   } else {
     add(name, hash, value);
@@ -407,13 +404,12 @@ void Assignments::assign_bare(std::string_view name) {
   if (std::uint32_t at = position(name, hash); at != NameIndex::kNone) {
     count(at);  // it already holds its latest value, from this text or an earlier one
   } else if (auto inherited = inherited_.find(name)) {
-    add(name, hash, *inherited);
+    add(name, hash, arena_copy(*inherited, mem_));
   }
 }
 
 void parse_dotenv_into(std::string_view text, std::string_view source, const ParseOptions& options, Assignments& into) {
-  SecretString normalised(into.memory());
-  Parser parser(normalise(text, normalised), options, into, into.memory());
+  Parser parser(normalise(text, into.memory()), options, into, into.memory());
   try {
     parser.run();
   } catch (const SyntaxError& e) {
@@ -430,8 +426,7 @@ Variables parse_dotenv(std::string_view text, std::string_view source, const Loo
 
 std::vector<StatementSpan> locate_statements(std::string_view text, std::string_view source,
                                              std::pmr::memory_resource* mem) {
-  SecretString normalised_copy(mem);
-  std::string_view normalised = normalise(text, normalised_copy);
+  const std::string_view normalised = normalise(text, mem);
   const MapLookup nothing;
   Assignments assignments(nothing, mem, count_lines(normalised));
   std::vector<StatementSpan> spans;

@@ -19,9 +19,12 @@
 
 namespace dotenv_run {
 
+// Views, not copies: a name or a plain value points into the text it was parsed from, a value
+// built from escapes, references or the inherited environment into the arena (arena_copy). The
+// text and the arena must outlive the list.
 struct Variable {
-  SecretString name;
-  SecretString value;
+  std::string_view name;
+  std::string_view value;
 };
 using Variables = std::pmr::vector<Variable>;
 
@@ -32,7 +35,7 @@ struct ParseOptions {
 
 // The variables assigned so far by one or more texts read in order, as if they were one file
 // (core/merge reads every source into one): one entry per name in order of first appearance,
-// holding the latest value, all in `mem`. As a Lookup it is what a reference sees: the latest
+// holding the latest value, viewing the texts or `mem` (see Variable). As a Lookup it is what a reference sees: the latest
 // value assigned so far, else `inherited`.
 class Assignments final : public Lookup {
  public:
@@ -77,7 +80,8 @@ void parse_dotenv_into(std::string_view text, std::string_view source, const Par
 
 // Parses one source; `source` names it in errors ("level project", "file ./x.env").
 // Result: one entry per name, in order of first appearance, holding the value of the last
-// assignment, all allocated from `mem` (the secret arena). A reference sees the latest value
+// assignment, viewing `text` (which must outlive it) or allocated from `mem`, a monotonic arena
+// (SecretArena: what it holds is never freed one by one). A reference sees the latest value
 // assigned earlier in this input, else `env`, else unset; a bare KEY line does the same lookup.
 // Malformed input throws Error(kExitDataError, "<source>: line <N>: [<NAME>: ]<reason>"), where N
 // is the line the statement starts on, NAME (for an error in a value) the name on the left of `=`,

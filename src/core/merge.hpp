@@ -12,12 +12,13 @@
 
 namespace dotenv_run {
 
-// One plaintext .env text and the name errors use for it ("level project api", "file ./x.env").
-// One plaintext .env text (in the secret arena), the name errors use for it ("level project
-// api", "file ./x.env") and what --check says of it ("version 7", "no secrets").
+// One plaintext .env text, the name errors use for it ("level project api", "file ./x.env") and
+// what --check says of it ("version 7", "no secrets"). The text is a view: of the secret arena for
+// a launch (a level decrypted in place in the answer, a file read into it), which outlives the
+// Source and the variables parsed from it.
 struct Source {
   std::string name;
-  SecretString text;
+  std::string_view text;
   std::string detail = {};
 };
 

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <new>
 
 namespace dotenv_run {
@@ -98,6 +100,36 @@ std::size_t SecretArenaResource::mapped_bytes() const noexcept {
   std::size_t total = 0;
   for (const Chunk& c : chunks_) total += c.size;
   return total;
+}
+
+std::size_t SecretArenaResource::used_bytes() const noexcept {
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < chunks_.size(); ++i) {
+    total += i + 1 == chunks_.size() ? static_cast<std::size_t>(next_ - chunks_[i].start) : chunks_[i].used;
+  }
+  return total;
+}
+
+bool SecretArenaResource::holds(const void* p) const noexcept {
+  const std::less_equal<const unsigned char*> le;
+  const std::less<const unsigned char*> lt;
+  const auto* byte = static_cast<const unsigned char*>(p);
+  return std::any_of(chunks_.begin(), chunks_.end(),
+                     [&](const Chunk& c) { return le(c.start, byte) && lt(byte, c.start + c.size); });
+}
+
+std::string_view arena_copy(std::string_view text, std::pmr::memory_resource* mem) {
+  if (text.empty()) return {};
+  auto* out = static_cast<char*>(mem->allocate(text.size(), 1));
+  std::memcpy(out, text.data(), text.size());
+  return {out, text.size()};
+}
+
+std::string_view keep_in_arena(SecretString&& text, std::pmr::memory_resource* mem) {
+  if (!text.get_allocator().resource()->is_equal(*mem)) return arena_copy(text, mem);
+  void* room = mem->allocate(sizeof(SecretString), alignof(SecretString));
+  const SecretString* kept = new (room) SecretString(std::move(text));
+  return *kept;
 }
 
 void wipe(void* data, std::size_t size) noexcept {

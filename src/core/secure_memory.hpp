@@ -36,6 +36,9 @@ class SecretArenaResource final : public std::pmr::memory_resource {
   // Bytes mapped for chunks, and chunks mapped so far (for tests and bench/).
   std::size_t mapped_bytes() const noexcept;
   std::size_t chunk_count() const noexcept { return chunks_.size(); }
+  // Bytes handed out so far (alignment padding included), and whether `p` is in a chunk.
+  std::size_t used_bytes() const noexcept;
+  bool holds(const void* p) const noexcept;
 
  private:
   struct Chunk {
@@ -88,6 +91,16 @@ inline SecretString secret_copy(std::string_view text, std::pmr::memory_resource
   out.assign(text);
   return out;
 }
+
+// A copy of `text` in `mem` that is never freed on its own: for a monotonic arena (SecretArena),
+// whose release wipes it. A view costs two words where a SecretString costs five, and a list of
+// views can point into a text it was parsed from instead of copying it.
+std::string_view arena_copy(std::string_view text, std::pmr::memory_resource* mem);
+
+// Hands `text` over to the arena `mem`: the string object itself moves into the arena and is never
+// destroyed, so the returned view stays valid until the arena's release wipes it. A string from
+// another resource is copied instead (arena_copy).
+std::string_view keep_in_arena(SecretString&& text, std::pmr::memory_resource* mem);
 
 // Zeroes a buffer in a way the compiler cannot optimise away.
 void wipe(void* data, std::size_t size) noexcept;

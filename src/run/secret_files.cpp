@@ -175,9 +175,8 @@ std::vector<UniqueFd> place_secret_files(const SecretFilePlan& plan, std::span<c
   }
   for (std::size_t i = 0; i < plan.files.size(); ++i) {
     // Not a secret, but the environment's strings all live in the arena.
-    Variable path{.name = secret_copy(plan.files[i].variable, mem),
-                  .value = secret_copy(fmt::format("/dev/fd/{}", placed[i].get()), mem)};
-    env.push_back(std::move(path));
+    env.push_back(Variable{.name = arena_copy(plan.files[i].variable, mem),
+                           .value = arena_copy(fmt::format("/dev/fd/{}", placed[i].get()), mem)});
   }
   return placed;
 }

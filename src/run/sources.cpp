@@ -23,7 +23,7 @@ constexpr std::size_t kMaxEnvFile = 64 * 1024 * 1024;
 
 }  // namespace
 
-SecretString read_env_file(const std::string& path, std::pmr::memory_resource* mem) {
+std::string_view read_env_file(const std::string& path, std::pmr::memory_resource* mem) {
   auto failed = [&](int err) { return Error(kExitConfig, fmt::format("--env-file {}: {}", path, std::strerror(err))); };
   auto too_large = [&] { return Error(kExitConfig, fmt::format("--env-file {}: larger than 64 MiB", path)); };
   const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
@@ -54,11 +54,15 @@ SecretString read_env_file(const std::string& path, std::pmr::memory_resource* m
     total += static_cast<std::size_t>(n);
     if (total > kMaxEnvFile) throw too_large();
   }
-  SecretString text(mem);
-  text.reserve(std::max(total, std::size_t{32}));  // never in the string object's own small buffer
-  for (std::size_t i = 0; i < chunks.size(); ++i)
-    text.append(chunks[i].data(), i + 1 == chunks.size() ? filled : chunks[i].size());
-  return text;
+  if (total == 0) return {};
+  char* text = static_cast<char*>(mem->allocate(total, 1));
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    const std::size_t n = i + 1 == chunks.size() ? filled : chunks[i].size();
+    std::memcpy(text + at, chunks[i].data(), n);
+    at += n;
+  }
+  return {text, total};
 }
 
 Settings launch_settings(const SettingFlags& flags, bool has_env_files, const Lookup& env,

@@ -39,7 +39,8 @@ void append_env_files(std::vector<Source>& sources, const std::vector<std::strin
 std::string check_report(const std::vector<Source>& loaded, const std::vector<std::size_t>& counts, std::size_t merged,
                          std::size_t selected);
 
-// Reads a .env file given with --env-file into the arena. Error(kExitConfig) if it cannot be read.
-SecretString read_env_file(const std::string& path, std::pmr::memory_resource* mem);
+// Reads a .env file given with --env-file into the arena (monotonic: the text stays until its
+// release, which wipes it). Error(kExitConfig) if it cannot be read.
+std::string_view read_env_file(const std::string& path, std::pmr::memory_resource* mem);
 
 }  // namespace dotenv_run

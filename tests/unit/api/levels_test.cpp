@@ -153,3 +153,32 @@ TEST_CASE("an answer not used after opens to the same texts, each blob decoded o
   CHECK(*kept.levels[0].blob == project_blob);
   CHECK(*spent.levels[0].blob != project_blob);  // NOLINT(bugprone-use-after-move): open_levels took a reference
 }
+
+TEST_CASE("texts opened over an answer outlive the answer: its body is handed to the arena, which wipes it") {
+  SecretArena arena;
+  const SecretKey key = SecretKey::generate();
+  const std::string blob = seal_blob("A=in place\n", key, 2, kOrg, kProjectId);
+  const std::string json = fmt::format(
+      R"({{"data": {{"organization": {{"id": "{0}"}},
+        "project": {{"id": "{1}", "slug": "api", "encryption": "server"}},
+        "target": {{"id": "01JTGT00000000000000000000", "slug": "web"}},
+        "environment": {{"id": "{2}", "slug": "production"}},
+        "levels": [
+          {{"level": "project", "id": "{1}", "version": 7, "key_version": 2, "blob": "{3}"}},
+          {{"level": "target", "id": "01JTGT00000000000000000000", "version": null, "key_version": null, "blob": null}},
+          {{"level": "environment", "id": "{2}", "version": null, "key_version": null, "blob": null}}],
+        "key": {{"mode": "server", "version": 2, "key": "{4}"}}}}}})",
+      kOrg, kProjectId, kEnvId, blob, key.to_base64());
+  const ResolveQuery query{std::string(kOrg), "api", "web", "production"};
+  std::vector<Source> sources;
+  {
+    ResolveAnswer answer = parse_resolve_answer(secret_copy(json, arena.resource()), query);
+    const char* body = answer.body.data();
+    sources = open_levels(std::move(answer), std::nullopt, arena.resource());
+    CHECK(sources[0].text.data() > body);  // decrypted over the blob's own text
+    CHECK(sources[0].text.data() < body + json.size());
+  }
+  REQUIRE(sources.size() == 3);
+  CHECK(sources[0].text == "A=in place\n");
+  CHECK(arena.chunks().holds(sources[0].text.data()));
+}

@@ -188,14 +188,28 @@ TEST_SUITE("dotenv: statements and names") {
     CHECK(parse("A=a-long-value-beyond-small-string-size\nA=x") == Pairs{{"A", "x"}});
   }
 
-  TEST_CASE("names and values live in the given memory resource") {
+  TEST_CASE("names and plain values view the text; built and inherited values live in the arena") {
     SecretArena arena;
-    Variables variables = parse_dotenv("A=some value that is longer than a small string\n", "t", MapLookup{},
-                                       ParseOptions{}, arena.resource());
-    REQUIRE(variables.size() == 1);
+    const std::string text = "A=some value that is longer than a small string\nB=\"built\\nvalue\"\nC\n";
+    MapLookup env;
+    env.set("C", "inherited");
+    Variables variables = parse_dotenv(text, "t", env, ParseOptions{}, arena.resource());
+    REQUIRE(variables.size() == 3);
     CHECK(variables.get_allocator().resource() == arena.resource());
-    CHECK(variables[0].name.get_allocator().resource() == arena.resource());
-    CHECK(variables[0].value.get_allocator().resource() == arena.resource());
+    CHECK(variables[0].name.data() == text.data());
+    CHECK(variables[0].value.data() == text.data() + 2);
+    CHECK(variables[1].value == "built\nvalue");
+    CHECK(arena.chunks().holds(variables[1].value.data()));
+    CHECK(variables[2].value == "inherited");
+    CHECK(arena.chunks().holds(variables[2].value.data()));
+  }
+
+  TEST_CASE("a text with CRs is read from a normalised copy in the arena") {
+    SecretArena arena;
+    Variables variables = parse_dotenv("A=1\r\nB=2\r", "t", MapLookup{}, ParseOptions{}, arena.resource());
+    REQUIRE(variables.size() == 2);
+    CHECK(variables[1].value == "2");
+    CHECK(arena.chunks().holds(variables[1].name.data()));
   }
 }
 

@@ -111,9 +111,9 @@ TEST_CASE("many variables over three sources merge deepest-wins in first-appeara
     if (i % 2 == 0) target += "V" + std::to_string(i) + "=t${V" + std::to_string(i) + "}\n";
     if (i % 3 == 0) environment += "N" + std::to_string(i) + "=${V" + std::to_string(i) + "}\n";
   }
-  std::vector<Source> sources{{"p", SecretString(project, arena.resource())},
-                              {"t", SecretString(target, arena.resource())},
-                              {"e", SecretString(environment, arena.resource())}};
+  std::vector<Source> sources{{"p", arena_copy(project, arena.resource())},
+                              {"t", arena_copy(target, arena.resource())},
+                              {"e", arena_copy(environment, arena.resource())}};
   MergeResult r = merge_sources(sources, env, {}, arena.resource());
   REQUIRE(r.variables.size() == 4000);
   CHECK(r.counts == std::vector<std::size_t>{3000, 1500, 1000});

@@ -65,7 +65,7 @@ TEST_CASE("the loaded secrets, their list and the file plan are all in the arena
   const MapLookup env;
   auto load = [](std::pmr::memory_resource* mem) {
     std::vector<Source> sources;
-    sources.push_back(Source{"file a.env", SecretString("SHORT=tiny\nB=x\n", mem)});
+    sources.push_back(Source{"file a.env", arena_copy("SHORT=tiny\nB=x\n", mem)});
     return sources;
   };
   LoadedSecrets loaded = load_secrets(load, options, env, arena.resource());
