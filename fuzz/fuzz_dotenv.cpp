@@ -19,8 +19,9 @@ using namespace dotenv_run;
 
 namespace {
 
-// Plain heap memory, not the secret arena: ASan watches malloc'd bytes, not sodium_malloc's pages.
-std::pmr::memory_resource* const mem = std::pmr::new_delete_resource();
+// Plain heap memory, not the secret arena: ASan watches malloc'd bytes, not the arena's pages.
+// One HeapArena per input (set at the start of LLVMFuzzerTestOneInput), freed at its end.
+std::pmr::memory_resource* mem = nullptr;
 
 const MapLookup& inherited() {
   static const MapLookup env{{"HOME", "/home/app"}, {"EMPTY", ""}, {"PORT", "8080"}, {"HOST", "db.internal"}};
@@ -73,8 +74,8 @@ void locate(std::string_view text) {
 void merge(std::string_view text) {
   const std::size_t cut = text.find('\n', text.size() / 2);
   const std::string_view first = text.substr(0, cut == std::string_view::npos ? text.size() : cut + 1);
-  const std::vector<Source> sources{{"level project api", secret_copy(first, mem)},
-                                    {"level target web", secret_copy(text.substr(first.size()), mem)}};
+  const std::vector<Source> sources{{"level project api", arena_copy(first, mem)},
+                                    {"level target web", arena_copy(text.substr(first.size()), mem)}};
   try {
     const MergeResult merged = merge_sources(sources, inherited(), ParseOptions{}, mem);
     select_variables(merged.variables, Selection{{}, {"HOME"}, "APP_"}, mem);
@@ -95,6 +96,8 @@ void expand_raw(std::string_view text, Quoting quoting) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  fuzz::HeapArena arena;
+  mem = &arena;
   const std::string_view text = fuzz::as_text(data, size);
   parse_and_render(text, true);
   parse_and_render(text, false);

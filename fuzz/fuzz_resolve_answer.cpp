@@ -20,8 +20,9 @@ using namespace dotenv_run;
 
 namespace {
 
-// Plain heap memory, not the secret arena: ASan watches malloc'd bytes, not sodium_malloc's pages.
-std::pmr::memory_resource* const mem = std::pmr::new_delete_resource();
+// Plain heap memory, not the secret arena: ASan watches malloc'd bytes, not the arena's pages.
+// One HeapArena per input (set at the start of LLVMFuzzerTestOneInput), freed at its end.
+std::pmr::memory_resource* mem = nullptr;
 
 // The questions of fuzz/make_corpus.py: the e2e seed's organization (tests/e2e/cloud_fixture.py) and
 // the unit tests' sample answer (tests/unit/api/resolve_answer_sample.hpp).
@@ -51,6 +52,8 @@ constexpr unsigned kMaxFuzzIterations = 2000;
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  fuzz::HeapArena arena;
+  mem = &arena;
   if (size == 0) return 0;
   const ResolveQuery& query = kQueries[data[0] % kQueryCount];
   const std::string_view body = fuzz::as_text(data + 1, size - 1);

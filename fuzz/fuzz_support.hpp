@@ -4,9 +4,40 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <memory_resource>
+#include <new>
 #include <string_view>
+#include <unordered_map>
 
 namespace fuzz {
+
+// Heap memory with the secret arena's lifetime: what is never freed one by one (a view's bytes,
+// arena_copy, keep_in_arena) is freed when the HeapArena goes, at the end of one input. Every
+// allocation is a malloc'd block of its own, and a freed one is really freed, so ASan sees an
+// overflow of any of them and a view left pointing into a string that was destroyed.
+class HeapArena final : public std::pmr::memory_resource {
+ public:
+  HeapArena() = default;
+  HeapArena(const HeapArena&) = delete;
+  HeapArena& operator=(const HeapArena&) = delete;
+  ~HeapArena() override {
+    for (const auto& [p, block] : blocks_) ::operator delete(p, block.first, std::align_val_t(block.second));
+  }
+
+ private:
+  void* do_allocate(std::size_t bytes, std::size_t alignment) override {
+    void* p = ::operator new(bytes, std::align_val_t(alignment));
+    blocks_.emplace(p, std::pair{bytes, alignment});
+    return p;
+  }
+  void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override {
+    blocks_.erase(p);
+    ::operator delete(p, bytes, std::align_val_t(alignment));
+  }
+  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override { return this == &other; }
+
+  std::unordered_map<void*, std::pair<std::size_t, std::size_t>> blocks_;
+};
 
 inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};

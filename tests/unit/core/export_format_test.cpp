@@ -11,8 +11,8 @@ namespace {
 
 Variables sample(std::pmr::memory_resource* mem) {
   Variables v(mem);
-  v.push_back({SecretString("B", mem), SecretString("two words", mem)});
-  v.push_back({SecretString("A", mem), SecretString("it's \"$HOME\"\\\n", mem)});
+  v.push_back({arena_copy("B", mem), arena_copy("two words", mem)});
+  v.push_back({arena_copy("A", mem), arena_copy("it's \"$HOME\"\\\n", mem)});
   return v;
 }
 
@@ -33,7 +33,7 @@ TEST_CASE("json format is one object with names in merge order") {
 TEST_CASE("json format escapes control characters and passes other bytes through") {
   SecretArena arena;
   Variables v(arena.resource());
-  v.push_back({SecretString("X", arena.resource()), SecretString("\x01\t\xff\xc3\xa9", arena.resource())});
+  v.push_back({arena_copy("X", arena.resource()), arena_copy("\x01\t\xff\xc3\xa9", arena.resource())});
   CHECK(render_export(v, ExportFormat::kJson, arena.resource()) == "{\"X\":\"\\u0001\\t\xff\xc3\xa9\"}\n");
 }
 
@@ -46,7 +46,7 @@ TEST_CASE("shell format single-quotes values so eval is safe") {
 TEST_CASE("shell format refuses a name a shell cannot take") {
   SecretArena arena;
   Variables v(arena.resource());
-  v.push_back({SecretString("a.b", arena.resource()), SecretString("1", arena.resource())});
+  v.push_back({arena_copy("a.b", arena.resource()), arena_copy("1", arena.resource())});
   CHECK(testing::error_of(kExitDataError, [&] { render_export(v, ExportFormat::kShell, arena.resource()); }) ==
         "secret a.b is not a valid shell name; use --format env or json");
 }

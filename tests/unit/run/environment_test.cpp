@@ -26,7 +26,7 @@ struct Env {
 
 Variables vars(std::pmr::memory_resource* mem, std::vector<std::pair<std::string, std::string>> list) {
   Variables out(mem);
-  for (auto& [n, v] : list) out.push_back({SecretString(n, mem), SecretString(v, mem)});
+  for (auto& [n, v] : list) out.push_back({arena_copy(n, mem), arena_copy(v, mem)});
   return out;
 }
 
@@ -155,9 +155,9 @@ TEST_CASE("a total over the exec limit is refused, naming the largest variable")
   Variables many(arena.resource());
   for (int i = 0; i < 100; ++i) {
     many.push_back(
-        {SecretString("V" + std::to_string(i), arena.resource()), SecretString(100 * 1024, 'x', arena.resource())});
+        {arena_copy("V" + std::to_string(i), arena.resource()), arena_copy(std::string(100 * 1024, 'x'), arena.resource())});
   }
-  many.push_back({SecretString("HUGE", arena.resource()), SecretString(120 * 1024, 'y', arena.resource())});
+  many.push_back({arena_copy("HUGE", arena.resource()), arena_copy(std::string(120 * 1024, 'y'), arena.resource())});
   Env inherited({});
   auto env = build_child_environment(inherited.data(), many, {}, arena.resource());
   CHECK(testing::error_of(kExitDataError, [&] {

@@ -17,7 +17,7 @@ namespace {
 
 Variables vars(std::pmr::memory_resource* mem, std::vector<std::pair<std::string, std::string>> list) {
   Variables out(mem);
-  for (auto& [n, v] : list) out.push_back({SecretString(n, mem), SecretString(v, mem)});
+  for (auto& [n, v] : list) out.push_back({arena_copy(n, mem), arena_copy(v, mem)});
   return out;
 }
 
