@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory_resource>
-#include <new>
 #include <string_view>
 #include <unordered_map>
 
@@ -21,18 +20,18 @@ class HeapArena final : public std::pmr::memory_resource {
   HeapArena(const HeapArena&) = delete;
   HeapArena& operator=(const HeapArena&) = delete;
   ~HeapArena() override {
-    for (const auto& [p, block] : blocks_) ::operator delete(p, block.first, std::align_val_t(block.second));
+    for (const auto& [p, block] : blocks_) std::pmr::new_delete_resource()->deallocate(p, block.first, block.second);
   }
 
  private:
   void* do_allocate(std::size_t bytes, std::size_t alignment) override {
-    void* p = ::operator new(bytes, std::align_val_t(alignment));
+    void* p = std::pmr::new_delete_resource()->allocate(bytes, alignment);
     blocks_.emplace(p, std::pair{bytes, alignment});
     return p;
   }
   void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override {
     blocks_.erase(p);
-    ::operator delete(p, bytes, std::align_val_t(alignment));
+    std::pmr::new_delete_resource()->deallocate(p, bytes, alignment);
   }
   bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override { return this == &other; }
 
