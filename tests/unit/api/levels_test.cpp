@@ -51,6 +51,25 @@ std::optional<SecretSetting> client_key(const SecretKey& key, std::pmr::memory_r
   return SecretSetting{SecretString(b64, mem), "DOTENV_CLOUD_KEY_FILE=/run/key"};
 }
 
+// A server-managed answer as the API sends it, blobs under key version 2: the project level holds
+// `project_blob`, the target level nothing, the environment level `env_blob` (nothing when empty).
+std::string answer_json(std::string_view project_blob, std::string_view env_blob, const SecretKey& key) {
+  const std::string environment =
+      env_blob.empty() ? std::string(R"("version": null, "key_version": null, "blob": null)")
+                       : fmt::format(R"("version": 3, "key_version": 2, "blob": "{}")", env_blob);
+  return fmt::format(
+      R"({{"data": {{"organization": {{"id": "{0}"}},
+        "project": {{"id": "{1}", "slug": "api", "encryption": "server"}},
+        "target": {{"id": "01JTGT00000000000000000000", "slug": "web"}},
+        "environment": {{"id": "{2}", "slug": "production"}},
+        "levels": [
+          {{"level": "project", "id": "{1}", "version": 7, "key_version": 2, "blob": "{3}"}},
+          {{"level": "target", "id": "01JTGT00000000000000000000", "version": null, "key_version": null, "blob": null}},
+          {{"level": "environment", "id": "{2}", {4}}}],
+        "key": {{"mode": "server", "version": 2, "key": "{5}"}}}}}})",
+      kOrg, kProjectId, kEnvId, project_blob, environment, key.to_base64());
+}
+
 }  // namespace
 
 TEST_CASE("a server-managed project opens every level with the key in the answer") {
@@ -126,17 +145,7 @@ TEST_CASE("an answer not used after opens to the same texts, each blob decoded o
   const SecretKey key = SecretKey::generate();
   const std::string project_blob = seal_blob(std::string(3000, 'p') + "=1\n", key, 2, kOrg, kProjectId);
   const std::string env_blob = seal_blob("B=environment\n", key, 2, kOrg, kEnvId);
-  const std::string json = fmt::format(
-      R"({{"data": {{"organization": {{"id": "{0}"}},
-        "project": {{"id": "{1}", "slug": "api", "encryption": "server"}},
-        "target": {{"id": "01JTGT00000000000000000000", "slug": "web"}},
-        "environment": {{"id": "{2}", "slug": "production"}},
-        "levels": [
-          {{"level": "project", "id": "{1}", "version": 7, "key_version": 2, "blob": "{3}"}},
-          {{"level": "target", "id": "01JTGT00000000000000000000", "version": null, "key_version": null, "blob": null}},
-          {{"level": "environment", "id": "{2}", "version": 3, "key_version": 2, "blob": "{4}"}}],
-        "key": {{"mode": "server", "version": 2, "key": "{5}"}}}}}})",
-      kOrg, kProjectId, kEnvId, project_blob, env_blob, key.to_base64());
+  const std::string json = answer_json(project_blob, env_blob, key);
   const ResolveQuery query{std::string(kOrg), "api", "web", "production"};
   const ResolveAnswer kept = parse_resolve_answer(secret_copy(json, arena.resource()), query);
   ResolveAnswer spent = parse_resolve_answer(secret_copy(json, arena.resource()), query);
@@ -158,17 +167,7 @@ TEST_CASE("texts opened over an answer outlive the answer: its body is handed to
   SecretArena arena;
   const SecretKey key = SecretKey::generate();
   const std::string blob = seal_blob("A=in place\n", key, 2, kOrg, kProjectId);
-  const std::string json = fmt::format(
-      R"({{"data": {{"organization": {{"id": "{0}"}},
-        "project": {{"id": "{1}", "slug": "api", "encryption": "server"}},
-        "target": {{"id": "01JTGT00000000000000000000", "slug": "web"}},
-        "environment": {{"id": "{2}", "slug": "production"}},
-        "levels": [
-          {{"level": "project", "id": "{1}", "version": 7, "key_version": 2, "blob": "{3}"}},
-          {{"level": "target", "id": "01JTGT00000000000000000000", "version": null, "key_version": null, "blob": null}},
-          {{"level": "environment", "id": "{2}", "version": null, "key_version": null, "blob": null}}],
-        "key": {{"mode": "server", "version": 2, "key": "{4}"}}}}}})",
-      kOrg, kProjectId, kEnvId, blob, key.to_base64());
+  const std::string json = answer_json(blob, "", key);
   const ResolveQuery query{std::string(kOrg), "api", "web", "production"};
   std::vector<Source> sources;
   {
