@@ -183,9 +183,9 @@ class Parser {
       case '"': value = double_quoted(); break;
       default: value = unquoted(); break;
     }
-    // A value built in value_ is kept in the arena; any other is a view of the text.
-    if (!value.empty() && value.data() == value_.data()) value = arena_copy(value, mem_);
-    scope_.assign(key, value);
+    // A value built in value_ is copied to the arena by the assignments; any other views the text.
+    const bool built = !value.empty() && value.data() == value_.data();
+    scope_.assign(key, value.empty() ? std::string_view() : value, built);
   }
 
   // A value with no escape and no reference is its text: a view of it, not a copy.
@@ -389,11 +389,26 @@ void Assignments::add(std::string_view name, std::uint32_t hash, std::string_vie
   ++assigned_;
 }
 
-void Assignments::assign(std::string_view name, std::string_view value) {
+std::string_view Assignments::keep_built(std::uint32_t position, std::string_view value) {
+  auto room = rooms_.find(position);
+  if (room == rooms_.end() || room->second.size < value.size()) {
+    const std::size_t size = std::max(value.size(), room == rooms_.end() ? 0 : 2 * room->second.size);
+    room = rooms_.insert_or_assign(position, Room{static_cast<char*>(mem_->allocate(size, 1)), size}).first;
+  }
+  // The only view of the old bytes was this variable's value, which is replaced now; `value` is
+  // the caller's buffer, never this one.
+  std::memcpy(room->second.data, value.data(), value.size());
+  return {room->second.data, value.size()};
+}
+
+void Assignments::assign(std::string_view name, std::string_view value, bool built) {
   const std::uint32_t hash = name_hash(name);
   if (std::uint32_t at = position(name, hash); at != NameIndex::kNone) {
-    variables_[at].value = value;
+    variables_[at].value = built ? keep_built(at, value) : value;
     count(at);
+  } else if (built) {
+    add(name, hash, {});
+    variables_.back().value = keep_built(static_cast<std::uint32_t>(variables_.size() - 1), value);
   } else {
     add(name, hash, value);
   }

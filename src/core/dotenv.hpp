@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -51,7 +52,8 @@ class Assignments final : public Lookup {
   // How many names the current text assigns (a name assigned twice counts once).
   std::size_t assigned() const { return assigned_; }
   std::size_t size() const { return variables_.size(); }
-  void assign(std::string_view name, std::string_view value);
+  // `value` views the text, or (`built`) a buffer of the caller's that is copied into the arena.
+  void assign(std::string_view name, std::string_view value, bool built = false);
   // A bare KEY: keeps the latest value when there is one, else takes the inherited one.
   void assign_bare(std::string_view name);
   Variables take() { return std::move(variables_); }
@@ -61,12 +63,21 @@ class Assignments final : public Lookup {
   std::uint32_t position(std::string_view name, std::uint32_t hash) const;
   void add(std::string_view name, std::uint32_t hash, std::string_view value);
   void count(std::uint32_t position);
+  std::string_view keep_built(std::uint32_t position, std::string_view value);
 
   const Lookup& inherited_;
   std::pmr::memory_resource* mem_;
   Variables variables_;
   NameIndex index_;                   // names -> positions in variables_
   std::vector<std::uint32_t> texts_;  // per variable, the last text that assigned it
+  // Per variable given a built value, the arena buffer it was written to: the next built value of
+  // that name is written over it (grown by doubling), so `PATH=${PATH}:/x` line after line costs
+  // the arena a few buffers, not one copy a line (the arena never frees). Pointers and sizes only.
+  struct Room {
+    char* data;
+    std::size_t size;
+  };
+  std::unordered_map<std::uint32_t, Room> rooms_;
   std::uint32_t text_ = 0;
   std::size_t assigned_ = 0;
 };

@@ -126,7 +126,16 @@ std::string_view arena_copy(std::string_view text, std::pmr::memory_resource* me
 }
 
 std::string_view keep_in_arena(SecretString&& text, std::pmr::memory_resource* mem) {
-  if (!text.get_allocator().resource()->is_equal(*mem)) return arena_copy(text, mem);
+  // A string of another resource, or a short one whose bytes sit inside the string object, is
+  // copied, and its bytes wiped where they were.
+  const std::less_equal<const char*> le;
+  const auto* object = reinterpret_cast<const char*>(&text);
+  const bool inside = le(object, text.data()) && le(text.data(), object + sizeof text);
+  if (inside || !text.get_allocator().resource()->is_equal(*mem)) {
+    const std::string_view copy = arena_copy(text, mem);
+    wipe(text.data(), text.size());
+    return copy;
+  }
   void* room = mem->allocate(sizeof(SecretString), alignof(SecretString));
   const SecretString* kept = new (room) SecretString(std::move(text));
   return *kept;

@@ -164,7 +164,7 @@ std::vector<Source> from_fallback(const Settings& settings, const FallbackSettin
                                               "({})",
                                               when, age_text(age), age_text(fallback.max_age), why));
   notice(fmt::format("using the fallback from {} (age {}): {}", when, age_text(age), why));
-  std::vector<Source> levels = open_levels(opened.answer, settings.key, mem);
+  std::vector<Source> levels = open_levels(std::move(opened.answer), settings.key, mem);
   for (Source& level : levels) level.detail += fmt::format("; from the fallback of {}", when);
   return levels;
 }

@@ -180,4 +180,10 @@ TEST_CASE("texts opened over an answer outlive the answer: its body is handed to
   REQUIRE(sources.size() == 3);
   CHECK(sources[0].text == "A=in place\n");
   CHECK(arena.chunks().holds(sources[0].text.data()));
+
+  // A body in other memory is not handed over: each level is opened into the arena instead.
+  std::pmr::monotonic_buffer_resource elsewhere;
+  sources = open_levels(parse_resolve_answer(secret_copy(json, &elsewhere), query), std::nullopt, arena.resource());
+  CHECK(sources[0].text == "A=in place\n");
+  CHECK(arena.chunks().holds(sources[0].text.data()));
 }

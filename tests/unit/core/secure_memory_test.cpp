@@ -33,6 +33,27 @@ TEST_CASE("a short secret copy keeps its bytes in the arena, not in the string o
   CHECK(s == "pw");
 }
 
+TEST_CASE("a string kept in the arena keeps its bytes where they were, and a short one is copied and wiped") {
+  SecretArena arena;
+  SecretString long_text = secret_copy("a text longer than the small-string buffer", arena.resource());
+  const char* bytes = long_text.data();
+  const std::string_view kept = keep_in_arena(std::move(long_text), arena.resource());
+  CHECK(kept.data() == bytes);
+  CHECK(kept == "a text longer than the small-string buffer");
+
+  SecretString short_text("pw", arena.resource());  // inside the string object
+  const std::string_view copied = keep_in_arena(std::move(short_text), arena.resource());
+  CHECK(copied == "pw");
+  CHECK(arena.chunks().holds(copied.data()));
+
+  std::string elsewhere_bytes(64, 's');
+  SecretString elsewhere(elsewhere_bytes, std::pmr::new_delete_resource());
+  const std::string_view moved = keep_in_arena(std::move(elsewhere), arena.resource());
+  CHECK(moved == elsewhere_bytes);
+  CHECK(arena.chunks().holds(moved.data()));
+  CHECK(std::string_view(elsewhere) == std::string(64, '\0'));  // NOLINT(bugprone-use-after-move): wiped, not moved
+}
+
 namespace {
 
 // The VmFlags line of the /proc/self/smaps entry that holds `p`.

@@ -71,6 +71,8 @@ TEST_CASE("the loaded secrets, their list and the file plan are all in the arena
   LoadedSecrets loaded = load_secrets(load, options, env, arena.resource());
   REQUIRE(loaded.secrets.size() == 2);
   CHECK(loaded.secrets.get_allocator().resource() == arena.resource());
+  CHECK(arena.chunks().holds(loaded.secrets[0].name.data()));
+  CHECK(arena.chunks().holds(loaded.secrets[0].value.data()));
   CHECK(loaded.files.held.get_allocator().resource() == arena.resource());
   CHECK(loaded.files.env_text.get_allocator().resource() == arena.resource());
 }
