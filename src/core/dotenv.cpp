@@ -49,7 +49,7 @@ std::string_view normalise(std::string_view text, std::pmr::memory_resource* mem
 class Parser {
  public:
   Parser(std::string_view text, const ParseOptions& options, Assignments& scope, std::pmr::memory_resource* mem)
-      : text_(text), options_(options), scope_(scope), mem_(mem), value_(mem) {
+      : text_(text), options_(options), scope_(scope), value_(mem) {
     value_.reserve(256);  // in the arena, not in the buffer of a Parser on the stack
   }
 
@@ -322,7 +322,6 @@ class Parser {
   std::string_view text_;
   ParseOptions options_;
   Assignments& scope_;
-  std::pmr::memory_resource* mem_;
   SecretString value_;  // a value with escapes or references, built here; reused for every statement
   std::size_t pos_ = 0;
   std::size_t statement_ = 0;

@@ -36,8 +36,8 @@ struct ParseOptions {
 
 // The variables assigned so far by one or more texts read in order, as if they were one file
 // (core/merge reads every source into one): one entry per name in order of first appearance,
-// holding the latest value, viewing the texts or `mem` (see Variable). As a Lookup it is what a reference sees: the latest
-// value assigned so far, else `inherited`.
+// holding the latest value, viewing the texts or `mem` (see Variable). As a Lookup it is what a
+// reference sees: the latest value assigned so far, else `inherited`.
 class Assignments final : public Lookup {
  public:
   // `expected`: how many names to make room for (a line count is enough).
