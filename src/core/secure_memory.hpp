@@ -99,7 +99,8 @@ std::string_view arena_copy(std::string_view text, std::pmr::memory_resource* me
 
 // Hands `text` over to the arena `mem`: the string object itself moves into the arena and is never
 // destroyed, so the returned view stays valid until the arena's release wipes it. A string from
-// another resource is copied instead (arena_copy).
+// another resource, or a short one whose bytes sit inside the string object, is copied instead
+// (arena_copy) and its bytes wiped where they were.
 std::string_view keep_in_arena(SecretString&& text, std::pmr::memory_resource* mem);
 
 // Zeroes a buffer in a way the compiler cannot optimise away.
